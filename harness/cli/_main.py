@@ -1,0 +1,369 @@
+"""The `chat-conformance` command.
+
+Exit codes, the same for every command:
+  0  no finding at or above the --fail-on severity (default: error)
+  1  at least one such finding
+  2  the tool's own input is unusable (flags, config, case files, recordings)
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+import os
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import click
+from rich.console import Console
+
+from .._version import __version__
+from ..cases import Case, bundled_cases_dir, load_cases
+from ..endpoints import Endpoint, adhoc_endpoint, bundled_endpoints, find_config, load_config
+from ..errors import InputError, UsageError
+from ..runner import CaseResult, Mode, Runner, RunSettings, Verdict, build_request, curl_command
+from ..transport import Limits
+from ..validators import Severity, registry, resolve_rule_selection, rule_ids
+
+__all__ = ["main", "cli"]
+
+EXIT_OK, EXIT_FINDINGS, EXIT_INPUT = 0, 1, 2
+
+
+def _console(stderr: bool = False) -> Console:
+    # Off a terminal (CI logs, pipes) a wide console keeps case and endpoint names whole.
+    stream = sys.stderr if stderr else sys.stdout
+    width = None if stream.isatty() else 200
+    return Console(file=stream, width=width, no_color="NO_COLOR" in os.environ or None, highlight=False)
+
+
+# -- shared option groups ------------------------------------------------------------------------
+
+
+def _case_options(func):
+    func = click.option(
+        "--cases",
+        "case_dirs",
+        multiple=True,
+        type=click.Path(path_type=Path),
+        help="A folder of case YAML files, added to the bundled cases (repeatable). Its recordings live in DIR/recordings/.",
+    )(func)
+    func = click.option("--no-bundled-cases", is_flag=True, help="Use only the --cases folders.")(func)
+    func = click.option("--case", "case_globs", multiple=True, metavar="GLOB", help="Only cases whose id matches (repeatable).")(func)
+    func = click.option("--tag", "tags", multiple=True, help="Only cases with this tag (repeatable).")(func)
+    func = click.option("--feature", "features", multiple=True, metavar="GLOB", help="Only cases whose feature matches (repeatable).")(func)
+    return func
+
+
+def _endpoint_options(func):
+    options = [
+        click.option("--config", type=click.Path(path_type=Path), help="Endpoint config file (default: ./chat-conformance.yaml if present)."),
+        click.option("--endpoint", "endpoint_names", multiple=True, metavar="NAME", help="Only this endpoint (repeatable)."),
+        click.option(
+            "--kind",
+            type=click.Choice(["vertex", "vertex-endpoint", "openai-compatible"]),
+            help="Ad-hoc endpoint kind; with the flags below it replaces the bundled and configured endpoints.",
+        ),
+        click.option("--base-url", help="openai-compatible: the URL before /chat/completions. Vertex kinds: only scheme, host and port."),
+        click.option("--model", help="What {model} becomes in the cases."),
+        click.option("--auth", help="google | none | bearer[:ENVVAR] (default ENVVAR: CHAT_CONFORMANCE_TOKEN)."),
+        click.option("--project", help="Vertex project id."),
+        click.option("--location", help="Vertex location, e.g. us-central1 or global."),
+        click.option("--api-version", type=click.Choice(["v1", "v1beta1"]), help="Vertex API version."),
+        click.option("--endpoint-id", help="vertex-endpoint: the deployed endpoint's id."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+@dataclass
+class _Selection:
+    cases: list[Case]
+    endpoints: list[Endpoint]
+
+
+def _load_cases(case_dirs: Sequence[Path], no_bundled: bool) -> list[Case]:
+    directories = ([] if no_bundled else [bundled_cases_dir()]) + list(case_dirs)
+    if not directories:
+        raise UsageError("--no-bundled-cases needs at least one --cases DIR")
+    return load_cases(directories, known_rules=rule_ids())
+
+
+def _filter_cases(cases: list[Case], globs: Sequence[str], tags: Sequence[str], features: Sequence[str]) -> list[Case]:
+    chosen = [
+        case
+        for case in cases
+        if (not globs or any(fnmatch.fnmatchcase(case.id, g) for g in globs))
+        and (not tags or any(t in case.tags for t in tags))
+        and (not features or any(fnmatch.fnmatchcase(case.feature, f) for f in features))
+    ]
+    if not chosen:
+        asked = " ".join([*(f"--case {g}" for g in globs), *(f"--tag {t}" for t in tags), *(f"--feature {f}" for f in features)])
+        raise UsageError(f"no case matches {asked} (see `chat-conformance list`)")
+    return chosen
+
+
+def _endpoints(params: dict, mode: Mode) -> list[Endpoint]:
+    adhoc_flags = ("kind", "base_url", "model", "auth", "project", "location", "api_version", "endpoint_id")
+    if any(params.get(flag) for flag in adhoc_flags):
+        endpoint = adhoc_endpoint(
+            kind=params.get("kind") or "openai-compatible",
+            base_url=params.get("base_url"),
+            model=params.get("model"),
+            auth=params.get("auth"),
+            project=params.get("project"),
+            location=params.get("location"),
+            api_version=params.get("api_version"),
+            endpoint_id=params.get("endpoint_id"),
+            name=params["endpoint_names"][0] if params.get("endpoint_names") else "adhoc",
+        )
+        return [endpoint]
+    config_path = params.get("config") or find_config(Path.cwd())
+    configured = load_config(config_path) if config_path else {}
+    bundled = bundled_endpoints()
+    known = {**bundled, **configured}
+    names = params.get("endpoint_names") or ()
+    if names:
+        unknown = [n for n in names if n not in known]
+        if unknown:
+            raise UsageError(f"unknown endpoint {', '.join(map(repr, unknown))} (known: {', '.join(known) or 'none'})")
+        return [known[n] for n in names]
+    if mode is Mode.REPLAY:
+        return list(known.values())
+    if not configured:
+        raise UsageError(
+            f"--mode {mode} needs an endpoint to talk to: --endpoint NAME from {config_path or './chat-conformance.yaml'}, "
+            "or ad-hoc flags such as --base-url URL --model NAME"
+        )
+    return list(configured.values())
+
+
+def _handle_input_errors(func):
+    """Input errors are one line on stderr and exit 2, never a traceback."""
+
+    def wrapper(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except InputError as error:
+            click.echo(f"chat-conformance: error: {error}", err=True)
+            sys.exit(EXIT_INPUT)
+
+    wrapper.__name__ = func.__name__
+    wrapper.__doc__ = func.__doc__
+    return wrapper
+
+
+# -- commands ------------------------------------------------------------------------------------
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, "--version", prog_name="chat-conformance")
+def cli() -> None:
+    """Conformance tests for OpenAI-compatible Chat Completions APIs.
+
+    Each documented request variant (Vertex AI's Gemini and self-deployed endpoints, and any
+    server that claims the OpenAI API: vLLM, llama.cpp, Ollama, OpenAI) is a YAML case. `run`
+    sends the cases live, records them, or replays recordings, and judges every answer with a
+    registry of cited rules.
+
+    \b
+    Exit codes: 0 no error finding, 1 at least one (--fail-on sets the level),
+                2 unusable input (flags, config, case files, recordings).
+    """
+
+
+@cli.command()
+@_case_options
+@_endpoint_options
+@click.option(
+    "--mode",
+    type=click.Choice([m.value for m in Mode]),
+    default="replay",
+    show_default=True,
+    help="replay: judge recordings, no network. live: send requests. record: send them and save the answers as recordings.",
+)
+@click.option("--recordings", "recordings_dir", type=click.Path(path_type=Path), help="Read/write recordings here instead of beside each case folder.")
+@click.option("--checks", multiple=True, metavar="RULE", help="Run only these rules (repeatable, or comma-separated; `all` for every rule).")
+@click.option("--exclude-checks", multiple=True, metavar="RULE", help="Skip these rules (repeatable, or comma-separated).")
+@click.option("--fail-on", type=click.Choice(["error", "warning"]), default="error", show_default=True, help="Lowest finding severity that makes the exit code 1.")
+@click.option("--format", "output_format", type=click.Choice(["table", "json"]), default="table", show_default=True, help="Results as a table, or one JSON object per line.")
+@click.option("--quiet", "-q", is_flag=True, help="Print only the summary line and failing results.")
+@click.option("--connect-timeout", type=float, default=Limits.connect_timeout, show_default=True, help="Seconds to wait for a connection.")
+@click.option("--read-timeout", type=float, default=Limits.read_timeout, show_default=True, help="Longest silence between two reads, in seconds.")
+@click.option("--total-timeout", type=float, default=Limits.total_timeout, show_default=True, help="Longest one response may take, in seconds.")
+@click.option("--retries", type=click.IntRange(0, 10), default=Limits.retries, show_default=True, help="Retries after a 429 or 503 (honouring Retry-After).")
+@click.option("--max-response-mb", type=float, default=Limits.max_response_bytes / 2**20, show_default=True, help="Largest response body read, in MiB.")
+@_handle_input_errors
+def run(**params) -> None:
+    """Run cases against endpoints and print a verdict per case × endpoint.
+
+    With no options: replay the bundled recordings of every bundled endpoint, without network.
+    A case with no recording for an endpoint is reported as `skip (not-recorded)` with the
+    command that records it; one whose request changed since it was recorded is `stale`.
+
+    \b
+    Examples:
+      chat-conformance run
+      chat-conformance run --mode live --base-url http://127.0.0.1:8000/v1 --model my-model --auth none
+      chat-conformance run --mode record --endpoint my-gemini --case 'gemini-*'
+    """
+    mode = Mode(params["mode"])
+    try:
+        rules = resolve_rule_selection(
+            _split(params["checks"]) or None,
+            _split(params["exclude_checks"]),
+        )
+    except ValueError as error:
+        raise UsageError(str(error)) from None
+    cases = _filter_cases(_load_cases(params["case_dirs"], params["no_bundled_cases"]), params["case_globs"], params["tags"], params["features"])
+    endpoints = _endpoints(params, mode)
+    limits = Limits(
+        connect_timeout=params["connect_timeout"],
+        read_timeout=params["read_timeout"],
+        total_timeout=params["total_timeout"],
+        retries=params["retries"],
+        max_response_bytes=int(params["max_response_mb"] * 2**20),
+    )
+    settings = RunSettings(mode=mode, limits=limits, rules=rules, recordings_dir=params["recordings_dir"])
+    results = _run_with_progress(settings, cases, endpoints, quiet=params["quiet"])
+    threshold = Severity.parse(params["fail_on"])
+    _print_results(results, params["output_format"], params["quiet"])
+    failed = any(f.severity >= threshold for r in results for f in r.findings)
+    sys.exit(EXIT_FINDINGS if failed else EXIT_OK)
+
+
+def _split(values: Sequence[str]) -> list[str]:
+    return [part.strip() for value in values for part in value.split(",") if part.strip()]
+
+
+def _run_with_progress(settings: RunSettings, cases: list[Case], endpoints: list[Endpoint], *, quiet: bool) -> list[CaseResult]:
+    total = len(cases) * len(endpoints)
+    console = _console(stderr=True)
+    if quiet or not console.is_terminal or settings.mode is Mode.REPLAY and total < 200:
+        return Runner(settings).run(cases, endpoints)
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    with Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console, transient=True
+    ) as progress:
+        task = progress.add_task("running", total=total)
+
+        def advance(result: CaseResult) -> None:
+            progress.update(task, advance=1, description=f"{result.endpoint} {result.case_id}: {result.verdict}")
+
+        return Runner(settings, on_result=advance).run(cases, endpoints)
+
+
+def _print_results(results: list[CaseResult], output_format: str, quiet: bool) -> None:
+    from ..report import render_table, summary_line
+
+    if output_format == "json":
+        for result in results:
+            click.echo(json.dumps(result.to_json(), ensure_ascii=False))
+        click.echo(summary_line(results), err=True)
+        return
+    console = _console()
+    shown = [r for r in results if r.verdict in (Verdict.FAIL, Verdict.STALE)] if quiet else results
+    if shown:
+        render_table(shown, console)
+    console.print(summary_line(results))
+    if any(r.skip_reason == "not-recorded" for r in results) and not quiet:
+        console.print("Cases without a recording show the command that records them: chat-conformance show CASE --endpoint E")
+
+
+@cli.command(name="list")
+@click.argument("what", type=click.Choice(["cases", "endpoints", "all"]), default="all")
+@_case_options
+@click.option("--config", type=click.Path(path_type=Path), help="Endpoint config file (default: ./chat-conformance.yaml if present).")
+@_handle_input_errors
+def list_command(what: str, **params) -> None:
+    """List the cases (id, feature, endpoint kinds, documented source) and the endpoints."""
+    console = _console()
+    from rich.table import Table
+
+    if what in ("cases", "all"):
+        cases = _load_cases(params["case_dirs"], params["no_bundled_cases"])
+        if params["case_globs"] or params["tags"] or params["features"]:
+            cases = _filter_cases(cases, params["case_globs"], params["tags"], params["features"])
+        table = Table(title=f"{len(cases)} cases", title_justify="left", header_style="bold")
+        for column in ("case", "feature", "applies to", "source"):
+            table.add_column(column, overflow="fold", no_wrap=column == "case")
+        for case in cases:
+            table.add_row(case.id, case.feature, ", ".join(case.applies_to), str(case.source))
+        console.print(table)
+    if what in ("endpoints", "all"):
+        config_path = params.get("config") or find_config(Path.cwd())
+        endpoints = {**bundled_endpoints(), **(load_config(config_path) if config_path else {})}
+        table = Table(title=f"{len(endpoints)} endpoints", title_justify="left", header_style="bold")
+        for column in ("endpoint", "kind", "model", "auth", "URL"):
+            table.add_column(column, overflow="fold", no_wrap=column == "endpoint")
+        from ..endpoints import chat_completions_url
+
+        for endpoint in endpoints.values():
+            table.add_row(endpoint.name, endpoint.kind, endpoint.model or "", endpoint.auth.type, chat_completions_url(endpoint))
+        console.print(table)
+
+
+@cli.command()
+@click.argument("case_id")
+@click.option("--endpoint", "endpoint_name", default=None, help="Endpoint to build the request for (default: the first bundled one the case applies to).")
+@click.option("--config", type=click.Path(path_type=Path), help="Endpoint config file (default: ./chat-conformance.yaml if present).")
+@click.option("--cases", "case_dirs", multiple=True, type=click.Path(path_type=Path), help="Extra case folder (repeatable).")
+@click.option("--no-bundled-cases", is_flag=True, help="Use only the --cases folders.")
+@_handle_input_errors
+def show(case_id: str, endpoint_name: str | None, config: Path | None, case_dirs: tuple[Path, ...], no_bundled_cases: bool) -> None:
+    """Show the exact request(s) a case sends to an endpoint, also as a curl command."""
+    cases = {case.id: case for case in _load_cases(case_dirs, no_bundled_cases)}
+    if case_id not in cases:
+        close = [c for c in cases if case_id in c] or list(cases)[:10]
+        raise UsageError(f"no case {case_id!r} (did you mean: {', '.join(close)}?)")
+    case = cases[case_id]
+    config_path = config or find_config(Path.cwd())
+    endpoints = {**bundled_endpoints(), **(load_config(config_path) if config_path else {})}
+    if endpoint_name is None:
+        applicable = [e for e in endpoints.values() if case.applies(e.kind)]
+        if not applicable:
+            raise UsageError(f"no known endpoint is of a kind case {case_id} applies to ({', '.join(case.applies_to)}); pass --endpoint")
+        endpoint = applicable[0]
+    elif endpoint_name not in endpoints:
+        raise UsageError(f"unknown endpoint {endpoint_name!r} (known: {', '.join(endpoints)})")
+    else:
+        endpoint = endpoints[endpoint_name]
+    from ..cases import PlaceholderMissing
+
+    click.echo(f"# {case.id}: {case.title}\n# source: {case.source}\n# endpoint: {endpoint.name} ({endpoint.kind})")
+    if not case.applies(endpoint.kind):
+        click.echo(f"# note: this case is for {', '.join(case.applies_to)} endpoints; it is not run against {endpoint.kind}")
+    token = {"google": "$(gcloud auth print-access-token)", "bearer": f"${endpoint.auth.token_env}", "none": None}[endpoint.auth.type]
+    for step in case.steps:
+        try:
+            request = build_request(case, step, endpoint, {}, preview=True)
+        except PlaceholderMissing as missing:
+            raise UsageError(f"endpoint {endpoint.name} has no value for {{{missing.args[0]}}}; set it in the endpoint config") from None
+        click.echo(f"\n## step {step.name}: {request.method} {request.url}")
+        for name, value in request.headers.items():
+            click.echo(f"{name}: {value}")
+        click.echo(json.dumps(json.loads(request.body), indent=2, ensure_ascii=False))
+        click.echo("\n# as curl:")
+        click.echo(curl_command(request, token_placeholder=token))
+
+
+@cli.command()
+def rules() -> None:
+    """List the rules: id, severity, rationale and where the expectation comes from."""
+    console = _console()
+    from rich.table import Table
+
+    table = Table(header_style="bold")
+    for column in ("rule", "severity", "judges", "rationale", "citation"):
+        table.add_column(column, overflow="fold", no_wrap=column == "rule")
+    for rule_ in sorted(registry().values(), key=lambda r: r.id):
+        table.add_row(rule_.id, str(rule_.severity), rule_.applies, rule_.rationale, rule_.citation)
+    console.print(table)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    cli.main(args=list(argv) if argv is not None else None, prog_name="chat-conformance")

@@ -1,0 +1,5 @@
+"""Showing results: the terminal table (machine-readable reports build on the same results)."""
+
+from ._table import VERDICT_STYLES, render_table, summary_line
+
+__all__ = ["VERDICT_STYLES", "render_table", "summary_line"]

@@ -1,0 +1,19 @@
+"""Running cases against endpoints, live or from recordings, and the results it gives."""
+
+from ._requests import build_request, curl_command, request_url
+from ._results import CaseResult, Mode, Verdict
+from ._run import Runner, RunSettings, first_difference, record_command, results_summary
+
+__all__ = [
+    "CaseResult",
+    "Mode",
+    "RunSettings",
+    "Runner",
+    "Verdict",
+    "build_request",
+    "curl_command",
+    "first_difference",
+    "record_command",
+    "request_url",
+    "results_summary",
+]

@@ -1,0 +1,55 @@
+"""From a case step and an endpoint to the exact HTTP request, and back to a curl command."""
+
+from __future__ import annotations
+
+import json
+import shlex
+from collections.abc import Mapping
+from typing import Any
+
+from ..cases import Case, Step, render_body
+from ..endpoints import Endpoint, chat_completions_url
+from ..transport import HTTPRequest
+
+__all__ = ["build_request", "request_url", "curl_command"]
+
+_VERTEX_KINDS = ("vertex", "vertex-endpoint")
+
+
+def request_url(case: Case, endpoint: Endpoint) -> str:
+    if endpoint.kind in _VERTEX_KINDS and case.vertex:
+        return chat_completions_url(endpoint, location=case.vertex.get("location"), api_version=case.vertex.get("api_version"))
+    return chat_completions_url(endpoint)
+
+
+def build_request(
+    case: Case, step: Step, endpoint: Endpoint, responses: Mapping[str, Any], *, preview: bool = False
+) -> HTTPRequest:
+    """Raises PlaceholderMissing / DependencyMissing (from harness.cases) when it cannot be built."""
+    body = render_body(step.body, endpoint.placeholder_values(), responses, preview=preview)
+    headers = {
+        "content-type": "application/json",
+        "accept": "text/event-stream" if step.stream else "application/json",
+        **{k.lower(): v for k, v in endpoint.headers.items()},
+        **{k.lower(): v for k, v in step.headers.items()},
+    }
+    return HTTPRequest("POST", request_url(case, endpoint), headers, json.dumps(body, ensure_ascii=False).encode())
+
+
+def curl_command(request: HTTPRequest, *, token_placeholder: str | None) -> str:
+    """A copy-pasteable curl command; the token is left as a shell placeholder, never filled in."""
+    parts = ["curl", "-sS", "-X", request.method]
+    if request.headers.get("accept") == "text/event-stream":
+        parts.append("-N")  # print stream events as they arrive
+    if token_placeholder:
+        parts += ["-H", f"Authorization: Bearer {token_placeholder}"]
+    for name, value in request.headers.items():
+        if name != "accept":
+            parts += ["-H", f"{name}: {value}"]
+    body = json.dumps(json.loads(request.body), indent=2, ensure_ascii=False)
+    quoted = [shlex.quote(p) for p in parts]
+    # Double quotes let the shell expand the token placeholder, e.g. $(gcloud auth print-access-token).
+    if token_placeholder:
+        index = quoted.index(shlex.quote(f"Authorization: Bearer {token_placeholder}"))
+        quoted[index] = f'"Authorization: Bearer {token_placeholder}"'
+    return " ".join(quoted) + " \\\n  " + shlex.quote(request.url) + " \\\n  -d " + shlex.quote(body)

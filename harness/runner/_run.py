@@ -1,0 +1,233 @@
+"""Running cases against endpoints: the one loop both the CLI and the pytest plugin drive.
+
+case → request → exchange → findings → result. A result is produced for every case × endpoint
+pair, including the ones that could not run (skip, with the reason), so nothing is silently left
+out of a report.
+"""
+
+from __future__ import annotations
+
+import shlex
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..cases import Case, DependencyMissing, PlaceholderMissing, Step
+from ..endpoints import Endpoint, make_auth
+from ..transport import (
+    Cassette,
+    Exchange,
+    HTTPRequest,
+    Limits,
+    LiveTransport,
+    Redactor,
+    ReplayTransport,
+    Transport,
+    cassette_path,
+    read_cassette,
+    write_cassette,
+)
+from ..validators import CheckContext, Finding, Location, Severity, run_rules
+from ..validators._rules_runner import CASE_DEPENDENCY, RECORDING_STALE, TRANSPORT_FAILURE
+from ._requests import build_request
+from ._results import CaseResult, Mode, Verdict, verdict_for
+
+__all__ = ["RunSettings", "Runner", "record_command", "first_difference", "results_summary"]
+
+
+@dataclass
+class RunSettings:
+    mode: Mode = Mode.REPLAY
+    limits: Limits = field(default_factory=Limits)
+    rules: list[str] | None = None
+    """Rule ids to run (None: all)."""
+    recordings_dir: Path | None = None
+    """Read and write recordings here instead of beside each case folder."""
+    environ: Mapping[str, str] | None = None
+
+
+def record_command(case_id: str, endpoint: str) -> str:
+    return f"chat-conformance run --mode record --endpoint {shlex.quote(endpoint)} --case {shlex.quote(case_id)}"
+
+
+def first_difference(old: Any, new: Any, path: str = "") -> str | None:
+    """JSON pointer of the first place two JSON values differ, or None when equal."""
+    if isinstance(old, dict) and isinstance(new, dict):
+        for key in list(old) + [k for k in new if k not in old]:
+            if key not in old or key not in new:
+                return f"{path}/{key}"
+            found = first_difference(old[key], new[key], f"{path}/{key}")
+            if found is not None:
+                return found
+        return None
+    if isinstance(old, list) and isinstance(new, list):
+        for index, (a, b) in enumerate(zip(old, new)):
+            found = first_difference(a, b, f"{path}/{index}")
+            if found is not None:
+                return found
+        return None if len(old) == len(new) else f"{path}/{min(len(old), len(new))}"
+    return None if old == new and type(old) is type(new) else (path or "/")
+
+
+def _staleness(request: HTTPRequest, recorded: Exchange | None, redactor: Redactor) -> str | None:
+    if recorded is None:
+        return "the recording has no exchange for this step"
+    old = recorded.attempts[0].request
+    if old.method != request.method:
+        return f"method {old.method} was recorded, {request.method} is sent now"
+    if old.url != redactor.url(request.url):
+        return f"URL {old.url} was recorded, {redactor.url(request.url)} is sent now"
+    where = first_difference(old.json(), request.json())
+    if where is not None:
+        return f"the request body differs at {where or '/'}"
+    return None
+
+
+class Runner:
+    """Runs cases; `on_result` hears about each result as soon as it is known."""
+
+    def __init__(self, settings: RunSettings, on_result: Callable[[CaseResult], None] | None = None):
+        self.settings = settings
+        self.on_result = on_result
+        self._auths: dict[str, Any] = {}
+
+    def prepare(self, endpoints: Iterable[Endpoint]) -> None:
+        """Fail early (ConfigError, exit 2) on credentials that cannot work, before any request."""
+        if self.settings.mode is Mode.REPLAY:
+            return
+        for endpoint in endpoints:
+            if endpoint.name not in self._auths:
+                self._auths[endpoint.name] = make_auth(endpoint.auth, environ=self.settings.environ)
+
+    def run(self, cases: Sequence[Case], endpoints: Sequence[Endpoint]) -> list[CaseResult]:
+        self.prepare(endpoints)
+        results = []
+        for endpoint in endpoints:
+            for case in cases:
+                result = self.run_case(case, endpoint)
+                results.append(result)
+                if self.on_result is not None:
+                    self.on_result(result)
+        return results
+
+    def _recording(self, case: Case, endpoint: Endpoint) -> Path:
+        root = self.settings.recordings_dir or case.recordings_dir
+        assert root is not None, "case loaded without a recordings folder"
+        return cassette_path(root, endpoint.name, case.id)
+
+    def run_case(self, case: Case, endpoint: Endpoint) -> CaseResult:
+        started = time.perf_counter()
+        result = self._run_case(case, endpoint)
+        result.duration = time.perf_counter() - started
+        return result
+
+    def _run_case(self, case: Case, endpoint: Endpoint) -> CaseResult:
+        base = dict(case_id=case.id, endpoint=endpoint.name, feature=case.feature)
+        if not case.applies(endpoint.kind):
+            return CaseResult(
+                **base,
+                verdict=Verdict.SKIP,
+                skip_reason="not-applicable",
+                detail=f"case is for {', '.join(case.applies_to)} endpoints; {endpoint.name} is {endpoint.kind}",
+            )
+        mode = self.settings.mode
+        path = self._recording(case, endpoint)
+        redactor = Redactor()
+        transport: Transport
+        if mode is Mode.REPLAY:
+            if not path.is_file():
+                return CaseResult(
+                    **base,
+                    verdict=Verdict.SKIP,
+                    skip_reason="not-recorded",
+                    detail=f"no recording at {path}",
+                    command=record_command(case.id, endpoint.name),
+                )
+            cassette = read_cassette(path)
+            transport = ReplayTransport(cassette)
+            origin = cassette.origin
+        else:
+            transport = LiveTransport(self._auths[endpoint.name], self.settings.limits, redactor=redactor)
+            origin = "live"
+        try:
+            result = self._steps(case, endpoint, transport, redactor, base)
+        finally:
+            transport.close()
+        result.origin = origin
+        if mode is Mode.RECORD and result.verdict is not Verdict.SKIP and result.exchanges:
+            server = next((a.response.header("server") for e in result.exchanges for a in e.attempts if a.response), None)
+            write_cassette(path, Cassette(case=case.id, endpoint=endpoint.name, origin="live", exchanges=result.exchanges, server=server))
+        return result
+
+    def _steps(self, case: Case, endpoint: Endpoint, transport: Transport, redactor: Redactor, base: dict) -> CaseResult:
+        findings: list[Finding] = []
+        exchanges: list[Exchange] = []
+        responses: dict[str, Any] = {}
+        replay = transport if isinstance(transport, ReplayTransport) else None
+        for step in case.steps:
+            try:
+                request = build_request(case, step, endpoint, responses)
+            except PlaceholderMissing as missing:
+                return CaseResult(
+                    **base,
+                    verdict=Verdict.SKIP,
+                    skip_reason="not-applicable",
+                    detail=f"endpoint {endpoint.name} has no value for {{{missing.args[0]}}} (set it in the endpoint config)",
+                )
+            except DependencyMissing as missing:
+                findings.append(
+                    Finding(CASE_DEPENDENCY, Severity.ERROR, f"step {step.name} not sent: {missing}", Location(step=step.name))
+                )
+                break
+            if replay is not None:
+                stale = _staleness(request, replay.recorded(step.name), redactor)
+                if stale is not None:
+                    return self._stale(case, endpoint, step, stale, base)
+            exchange = transport.send(step.name, request)
+            exchanges.append(exchange)
+            findings.extend(_failure_findings(exchange))
+            ctx = CheckContext(exchange=exchange, step=step)
+            findings.extend(run_rules(ctx, self.settings.rules))
+            responses[step.name] = ctx.completion
+        if replay is not None:
+            extra = [e.step for e in replay.cassette.exchanges if e.step not in {s.name for s in case.steps}]
+            if extra:
+                return self._stale(case, endpoint, None, f"the recording has steps the case no longer has: {', '.join(extra)}", base)
+        return CaseResult(**base, verdict=verdict_for(findings), findings=findings, exchanges=exchanges)
+
+    def _stale(self, case: Case, endpoint: Endpoint, step: Step | None, why: str, base: dict) -> CaseResult:
+        command = record_command(case.id, endpoint.name)
+        finding = Finding(
+            RECORDING_STALE,
+            Severity.ERROR,
+            f"stale recording: {why}; re-record with: {command}",
+            Location(step=step.name if step else None),
+        )
+        return CaseResult(**base, verdict=Verdict.STALE, findings=[finding], detail=why, command=command)
+
+
+def _failure_findings(exchange: Exchange) -> list[Finding]:
+    findings = []
+    for number, attempt in enumerate(exchange.attempts, start=1):
+        failure = attempt.failure
+        if failure is None:
+            continue
+        message = f"{failure.kind}: {failure.message}"
+        if failure.hint:
+            message += f" ({failure.hint})"
+        received = sum(len(c) for c in attempt.response.chunks) if attempt.response else 0
+        evidence = f"{received} body bytes had arrived" if attempt.response is not None else "no response"
+        findings.append(
+            Finding(TRANSPORT_FAILURE, Severity.ERROR, message, Location(step=exchange.step, attempt=number), evidence=evidence)
+        )
+    return findings
+
+
+def results_summary(results: Iterable[CaseResult]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for result in results:
+        counts[str(result.verdict)] = counts.get(str(result.verdict), 0) + 1
+    return counts
+

@@ -1,0 +1,110 @@
+"""One HTTP attempt over httpx, read incrementally, with every failure mapped to a finding-ready value.
+
+Live and replay modes both go through `perform`: replay plugs a recorded-bytes transport into the
+same httpx client, so the same reading code runs on recorded and live bytes.
+"""
+
+from __future__ import annotations
+
+import ssl
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import httpx
+
+from ._exchange import Attempt, HTTPRequest, HTTPResponse, TransportFailure
+
+__all__ = ["Limits", "ReplayedFailure", "perform"]
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Bounds on one run's traffic. Defaults suit real LLM endpoints (long streams, slow first tokens)."""
+
+    connect_timeout: float = 10.0
+    read_timeout: float = 120.0
+    """Longest silence between two reads."""
+    total_timeout: float = 600.0
+    """Longest a whole response (headers and body) may take."""
+    max_response_bytes: int = 512 * 1024 * 1024
+    retries: int = 2
+    """Further attempts after a 429 or 503 (never after a stream has started)."""
+    backoff_base: float = 1.0
+    backoff_cap: float = 30.0
+    """Longest wait before a retry, also when Retry-After asks for more."""
+
+
+class ReplayedFailure(Exception):
+    """Raised by the replay transport to reproduce a recorded transport failure exactly."""
+
+    def __init__(self, failure: TransportFailure):
+        super().__init__(failure.message)
+        self.failure = failure
+
+
+def _failure_from(exc: BaseException, limits: Limits) -> TransportFailure:
+    if isinstance(exc, ReplayedFailure):
+        return exc.failure
+    text = str(exc) or type(exc).__name__
+    if isinstance(exc, httpx.ConnectTimeout):
+        return TransportFailure("timeout-connect", f"no connection within {limits.connect_timeout:g}s", "is the host reachable from here?")
+    if isinstance(exc, httpx.ReadTimeout):
+        return TransportFailure("timeout-read", f"nothing received for {limits.read_timeout:g}s", "raise --read-timeout for slow models")
+    if isinstance(exc, (httpx.WriteTimeout, httpx.PoolTimeout)):
+        return TransportFailure("timeout-write", text)
+    if isinstance(exc, httpx.ConnectError):
+        if isinstance(exc.__context__, ssl.SSLError) or "SSL" in text or "CERTIFICATE" in text.upper():
+            return TransportFailure("tls", text, "check the certificate, or use http:// for a local server")
+        return TransportFailure("connect", text, "is the server running, and is --base-url right?")
+    if isinstance(exc, httpx.RemoteProtocolError):
+        return TransportFailure("protocol", text, "the server closed the connection or broke HTTP framing")
+    if isinstance(exc, httpx.ReadError):
+        return TransportFailure("reset", text, "the connection was reset while reading")
+    if isinstance(exc, httpx.TooManyRedirects):
+        return TransportFailure("redirect", text)
+    if isinstance(exc, httpx.DecodingError):
+        return TransportFailure("decoding", text, "the Content-Encoding does not match the body")
+    return TransportFailure("transport", f"{type(exc).__name__}: {text}")
+
+
+def perform(
+    client: httpx.Client,
+    request: HTTPRequest,
+    limits: Limits,
+    clock: Callable[[], float] = time.monotonic,
+) -> Attempt:
+    """Send `request` and read the answer chunk by chunk, never raising for anything the server does."""
+    attempt = Attempt(request=request)
+    start = clock()
+    timeout = httpx.Timeout(limits.read_timeout, connect=limits.connect_timeout)
+    try:
+        with client.stream(request.method, request.url, headers=request.headers, content=request.body, timeout=timeout) as answer:
+            response = HTTPResponse(
+                status=answer.status_code,
+                headers=[(k.decode("latin-1"), v.decode("latin-1")) for k, v in answer.headers.raw],
+                reason=answer.reason_phrase,
+                http_version=answer.http_version,
+                headers_at=clock() - start,
+                content_encoding=answer.headers.get("content-encoding"),
+            )
+            attempt.response = response
+            received = 0
+            for chunk in answer.iter_bytes():
+                elapsed = clock() - start
+                response.chunks.append(chunk)
+                response.offsets.append(elapsed)
+                received += len(chunk)
+                if received > limits.max_response_bytes:
+                    attempt.failure = TransportFailure(
+                        "too-large", f"response exceeded {limits.max_response_bytes} bytes; reading stopped", "raise --max-response-mb"
+                    )
+                    break
+                if elapsed > limits.total_timeout:
+                    attempt.failure = TransportFailure(
+                        "timeout-total", f"response still going after {limits.total_timeout:g}s; reading stopped", "raise --total-timeout"
+                    )
+                    break
+    except (httpx.HTTPError, ReplayedFailure, ssl.SSLError, OSError) as exc:
+        attempt.failure = _failure_from(exc, limits)
+    return attempt

@@ -1,0 +1,108 @@
+"""Live mode: real HTTP to the endpoint, with auth, bounded retries, and secrets scrubbed at once."""
+
+from __future__ import annotations
+
+import email.utils
+import time
+from collections.abc import Callable
+from typing import Protocol
+
+import httpx
+
+from .._version import __version__
+from ._exchange import Attempt, Exchange, HTTPRequest, TransportFailure
+from ._http import Limits, perform
+from ._redact import Redactor
+
+__all__ = ["Transport", "LiveTransport", "RETRY_STATUSES"]
+
+RETRY_STATUSES = (429, 503)
+USER_AGENT = f"chat-conformance/{__version__}"
+
+
+class Transport(Protocol):
+    """Gets the exchange for one step of a case: all attempts at sending `request`."""
+
+    def send(self, step: str, request: HTTPRequest) -> Exchange: ...
+
+    def close(self) -> None: ...
+
+
+class AuthLike(Protocol):
+    def headers(self) -> dict[str, str]: ...
+
+    def refresh_after_unauthorized(self) -> bool: ...
+
+    def secrets(self) -> list[str]: ...
+
+
+def _retry_after(value: str | None) -> float | None:
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+class LiveTransport:
+    def __init__(
+        self,
+        auth: AuthLike,
+        limits: Limits,
+        *,
+        redactor: Redactor | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ):
+        self.auth = auth
+        self.limits = limits
+        self.redactor = redactor or Redactor()
+        self._sleep = sleep
+        # POSTs are not redirected: a 3xx is something to report, not to follow.
+        self._client = httpx.Client(follow_redirects=False, headers={"user-agent": USER_AGENT})
+
+    def close(self) -> None:
+        self._client.close()
+
+    def _authorized(self, request: HTTPRequest) -> HTTPRequest | TransportFailure:
+        try:
+            extra = self.auth.headers()
+        except Exception as exc:  # AuthError and friends: the endpoint can't be reached as configured
+            return TransportFailure("auth", str(exc), getattr(exc, "hint", None))
+        for secret in self.auth.secrets():
+            self.redactor.add(secret)
+        return HTTPRequest(request.method, request.url, {**request.headers, **{k.lower(): v for k, v in extra.items()}}, request.body)
+
+    def send(self, step: str, request: HTTPRequest) -> Exchange:
+        exchange = Exchange(step=step)
+        refreshed = False
+        retries_left = self.limits.retries
+        while True:
+            authorized = self._authorized(request)
+            if isinstance(authorized, TransportFailure):
+                exchange.attempts.append(Attempt(request=self.redactor.request(request), failure=authorized))
+                return exchange
+            attempt = perform(self._client, authorized, self.limits)
+            self.redactor.attempt(attempt)  # before anything else sees it
+            exchange.attempts.append(attempt)
+            response = attempt.response
+            if response is None or attempt.failure is not None:
+                return exchange
+            if response.status == 401 and not refreshed and self.auth.refresh_after_unauthorized():
+                refreshed = True
+                attempt.retry_reason = "401, credentials refreshed"
+                continue
+            if response.status in RETRY_STATUSES and retries_left > 0:
+                retries_left -= 1
+                number = self.limits.retries - retries_left
+                asked = _retry_after(response.header("retry-after"))
+                backoff = self.limits.backoff_base * 2 ** (number - 1)
+                wait = min(asked if asked is not None else backoff, self.limits.backoff_cap)
+                attempt.retry_reason = f"{response.status}, retried after {wait:g}s" + (" (Retry-After)" if asked is not None else "")
+                self._sleep(wait)
+                continue
+            return exchange

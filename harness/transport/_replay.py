@@ -1,0 +1,106 @@
+"""Replay mode: recorded chunks fed one by one through a real httpx transport.
+
+The recorded attempts of a step come back in order, through `perform`, so the parsing code is the
+same as live; arrival offsets come from the recording, so timings are reproducible too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import httpx
+
+from ._cassette import Cassette
+from ._exchange import Attempt, Exchange, HTTPRequest, HTTPResponse
+from ._http import Limits, ReplayedFailure, perform
+
+__all__ = ["ReplayTransport", "RecordingExhausted"]
+
+# Already undone when the bytes were recorded (the recording keeps decoded bytes).
+_DROPPED_HEADERS = frozenset({"content-encoding", "content-length", "transfer-encoding"})
+
+
+class RecordingExhausted(Exception):
+    """The case asks for a step the recording does not hold (the recording is stale)."""
+
+
+class _ReplayClock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+class _RecordedBody(httpx.SyncByteStream):
+    def __init__(self, attempt: Attempt, clock: _ReplayClock):
+        self._attempt, self._clock = attempt, clock
+
+    def __iter__(self) -> Iterator[bytes]:
+        response = self._attempt.response
+        assert response is not None
+        for chunk, offset in zip(response.chunks, response.offsets):
+            self._clock.now = offset
+            yield chunk
+        if self._attempt.failure is not None:
+            raise ReplayedFailure(self._attempt.failure)
+
+
+class _RecordedAttempts(httpx.BaseTransport):
+    def __init__(self, clock: _ReplayClock):
+        self.clock = clock
+        self.next: Attempt | None = None
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        attempt, self.next = self.next, None
+        assert attempt is not None, "replay transport used without a recorded attempt"
+        response: HTTPResponse | None = attempt.response
+        if response is None:
+            assert attempt.failure is not None
+            raise ReplayedFailure(attempt.failure)
+        self.clock.now = response.headers_at or 0.0
+        headers = [(k, v) for k, v in response.headers if k.lower() not in _DROPPED_HEADERS]
+        return httpx.Response(
+            response.status,
+            headers=headers,
+            stream=_RecordedBody(attempt, self.clock),
+            extensions={"http_version": response.http_version.encode(), "reason_phrase": response.reason.encode()},
+            request=request,
+        )
+
+
+class ReplayTransport:
+    """Serves one cassette. `send` returns the recorded exchange of that step, replayed."""
+
+    def __init__(self, cassette: Cassette, limits: Limits | None = None):
+        self.cassette = cassette
+        self._by_step = {exchange.step: exchange for exchange in cassette.exchanges}
+        self._clock = _ReplayClock()
+        self._transport = _RecordedAttempts(self._clock)
+        self._client = httpx.Client(transport=self._transport)
+        # Recorded failures (e.g. too-large) must come back as recorded, not be re-judged by limits.
+        self._limits = limits or Limits(max_response_bytes=2**62, total_timeout=float("inf"))
+
+    def recorded(self, step: str) -> Exchange | None:
+        return self._by_step.get(step)
+
+    def send(self, step: str, request: HTTPRequest) -> Exchange:
+        recorded = self._by_step.get(step)
+        if recorded is None:
+            raise RecordingExhausted(step)
+        replayed = Exchange(step=step)
+        for attempt in recorded.attempts:
+            self._clock.now = 0.0
+            self._transport.next = attempt
+            again = perform(self._client, attempt.request, self._limits, clock=self._clock)
+            again.retry_reason = attempt.retry_reason
+            if again.response is not None and attempt.response is not None:
+                # httpx had to be shown the decoded body without its encoding headers; the
+                # exchange reports what the server really sent.
+                again.response.headers = list(attempt.response.headers)
+                again.response.content_encoding = attempt.response.content_encoding
+            replayed.attempts.append(again)
+        return replayed
+
+    def close(self) -> None:
+        self._client.close()

@@ -1,0 +1,126 @@
+"""The faithful accumulation of a chat stream into the completion it stands for.
+
+"Faithful" means: what the server meant, not what a particular client makes of it. Tool calls are
+merged by `id` where the delta has one and by `index` otherwise (Vertex changes a call's index
+between chunks but keeps its id); a name repeated in every delta is kept once, not concatenated.
+Rules compare this against what openai-python accumulates to find client breakage; later steps
+of a case embed parts of it (the assistant message with its tool calls and thought signatures).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+__all__ = ["StreamAccumulator", "accumulate_chunks"]
+
+
+def _merge_extra(target: dict[str, Any], extra: Any) -> None:
+    if not isinstance(extra, Mapping):
+        return
+    merged = target.setdefault("extra_content", {})
+    for vendor, fields in extra.items():
+        if isinstance(fields, Mapping) and isinstance(merged.get(vendor), dict):
+            merged[vendor].update(fields)
+        else:
+            merged[vendor] = fields
+
+
+class _Choice:
+    def __init__(self, index: int):
+        self.index = index
+        self.message: dict[str, Any] = {"role": "assistant", "content": None}
+        self.finish_reason: Any = None
+        self.logprobs: Any = None
+        self.calls: list[dict[str, Any]] = []
+        self._by_id: dict[str, dict[str, Any]] = {}
+        self._by_index: dict[Any, dict[str, Any]] = {}
+
+    def add(self, choice: Mapping[str, Any]) -> None:
+        delta = choice.get("delta")
+        if isinstance(delta, Mapping):
+            for key, value in delta.items():
+                if key == "tool_calls" and isinstance(value, list):
+                    for call in value:
+                        if isinstance(call, Mapping):
+                            self._add_call(call)
+                elif key == "extra_content":
+                    _merge_extra(self.message, value)
+                elif key == "role":
+                    if isinstance(value, str):
+                        self.message["role"] = value
+                elif isinstance(value, str) and isinstance(self.message.get(key), str):
+                    self.message[key] += value
+                elif value is not None or key not in self.message:
+                    self.message[key] = value
+        if choice.get("finish_reason") is not None:
+            self.finish_reason = choice["finish_reason"]
+        if choice.get("logprobs") is not None:
+            self.logprobs = choice["logprobs"]
+
+    def _add_call(self, delta: Mapping[str, Any]) -> None:
+        call_id = delta.get("id")
+        index = delta.get("index")
+        call = self._by_id.get(call_id) if call_id else self._by_index.get(index)
+        if call is None:
+            call = {"id": call_id, "type": delta.get("type", "function"), "function": {"name": None, "arguments": ""}}
+            self.calls.append(call)
+            if call_id:
+                self._by_id[call_id] = call
+        if call_id and call["id"] is None:
+            call["id"] = call_id
+            self._by_id[call_id] = call
+        self._by_index[index] = call
+        if isinstance(delta.get("type"), str):
+            call["type"] = delta["type"]
+        function = delta.get("function")
+        if isinstance(function, Mapping):
+            if isinstance(function.get("name"), str) and function["name"] and not call["function"]["name"]:
+                call["function"]["name"] = function["name"]
+            if isinstance(function.get("arguments"), str):
+                call["function"]["arguments"] += function["arguments"]
+        _merge_extra(call, delta.get("extra_content"))
+
+    def result(self) -> dict[str, Any]:
+        message = dict(self.message)
+        if self.calls:
+            message["tool_calls"] = self.calls
+        return {"index": self.index, "message": message, "finish_reason": self.finish_reason, "logprobs": self.logprobs}
+
+
+class StreamAccumulator:
+    """Feed parsed chunk payloads in order; `result()` is the completion they add up to."""
+
+    def __init__(self) -> None:
+        self._head: dict[str, Any] = {}
+        self._choices: dict[int, _Choice] = {}
+        self._usage: Any = None
+
+    def add(self, chunk: Any) -> None:
+        if not isinstance(chunk, Mapping):
+            return
+        for key in ("id", "created", "model", "system_fingerprint", "service_tier"):
+            if key in chunk and key not in self._head:
+                self._head[key] = chunk[key]
+        if chunk.get("usage") is not None:
+            self._usage = chunk["usage"]
+        for choice in chunk.get("choices") or ():
+            if not isinstance(choice, Mapping):
+                continue
+            index = choice.get("index", 0)
+            index = index if isinstance(index, int) else 0
+            self._choices.setdefault(index, _Choice(index)).add(choice)
+
+    def result(self) -> dict[str, Any]:
+        completion: dict[str, Any] = {**self._head, "object": "chat.completion"}
+        completion["choices"] = [self._choices[i].result() for i in sorted(self._choices)]
+        if self._usage is not None:
+            completion["usage"] = self._usage
+        return completion
+
+
+def accumulate_chunks(chunks: Iterable[Any]) -> dict[str, Any]:
+    accumulator = StreamAccumulator()
+    for chunk in chunks:
+        accumulator.add(chunk)
+    return accumulator.result()

@@ -1,0 +1,45 @@
+"""Findings the runner makes itself, registered so that they are documented like every rule."""
+
+from __future__ import annotations
+
+from ._findings import Severity
+from ._registry import rule
+
+__all__ = ["TRANSPORT_FAILURE", "CASE_DEPENDENCY", "RECORDING_STALE"]
+
+TRANSPORT_FAILURE = "transport.failure"
+CASE_DEPENDENCY = "case.dependency"
+RECORDING_STALE = "recording.stale"
+
+
+@rule(
+    TRANSPORT_FAILURE,
+    severity=Severity.ERROR,
+    rationale="No complete answer arrived: refused or reset connection, timeout, TLS failure, oversized body.",
+    citation="a client sees an exception instead of a completion (openai-python: APIConnectionError / APITimeoutError)",
+    applies="runner",
+)
+def _transport_failure(ctx):  # the runner reports these; nothing to judge on a response
+    return ()
+
+
+@rule(
+    CASE_DEPENDENCY,
+    severity=Severity.ERROR,
+    rationale="A later step could not be sent because an earlier answer lacked what it builds on (e.g. no tool call).",
+    citation="the case's $from references",
+    applies="runner",
+)
+def _case_dependency(ctx):
+    return ()
+
+
+@rule(
+    RECORDING_STALE,
+    severity=Severity.ERROR,
+    rationale="The case's request no longer matches the recorded one, so the recorded answer says nothing about it.",
+    citation="the case file versus its recording; re-record with --mode record",
+    applies="runner",
+)
+def _recording_stale(ctx):
+    return ()

@@ -1,0 +1,18 @@
+"""Shared test helpers: where the reference material lives."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED = REPO.parent / "shared"
+SEED = SHARED / "seed" / "vertex-openai-chat-completions-examples.de.txt"
+
+
+def read_reference(path: Path) -> str:
+    """Reference docs are part of the test input (CI lays shared/ beside the clone): missing is a failure."""
+    if not path.is_file():
+        pytest.fail(f"reference material missing at {path}: check out shared/ beside the repository")
+    return path.read_text(encoding="utf-8")

@@ -1,0 +1,131 @@
+"""The command as a user meets it: help, version, the default replay run, list, show, filters."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+
+import pytest
+
+from harness import __version__
+from harness.cases import bundled_cases_dir, load_cases
+from harness.validators import rule_ids
+
+from .conftest import SHARED, read_reference
+
+
+def cli(*args: str, cwd=None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "harness", *args], capture_output=True, text=True, timeout=120, cwd=cwd)
+
+
+def seed_sections() -> list[str]:
+    index = read_reference(SHARED / "seed" / "INDEX.md")
+    rows = [line.split("|") for line in index.splitlines() if re.match(r"^\|\s*\d+–\d+", line)]
+    return [row[2].strip() for row in rows]
+
+
+def test_help_explains_commands_modes_and_exit_codes():
+    result = cli("--help")
+    assert result.returncode == 0
+    for word in ("run", "list", "show", "rules", "Exit codes"):
+        assert word in result.stdout
+    run_help = cli("run", "--help").stdout
+    for option in ("--mode", "--cases", "--case", "--tag", "--feature", "--endpoint", "--base-url", "--auth", "--fail-on", "--checks"):
+        assert option in run_help
+
+
+def test_version_from_both_entry_points():
+    assert cli("--version").stdout.strip() == f"chat-conformance, version {__version__}"
+    installed = subprocess.run(["chat-conformance", "--version"], capture_output=True, text=True, timeout=60)
+    assert installed.stdout.strip() == f"chat-conformance, version {__version__}"
+
+
+def test_default_run_replays_bundled_recordings(tmp_path):
+    result = cli("run", "--format", "json", cwd=tmp_path)  # an empty folder: no config file around
+    assert result.returncode == 0, result.stderr
+    results = [json.loads(line) for line in result.stdout.splitlines()]
+    cases = load_cases([bundled_cases_dir()], known_rules=rule_ids())
+    assert len(results) == len(cases)  # a verdict for every case, none dropped
+    by_case = {r["case"]: r for r in results}
+    for recorded in ("stream-function-call-arguments", "image-generation", "multimodal-function-response"):
+        assert by_case[recorded]["origin"] == "documentation"
+        assert by_case[recorded]["verdict"] in ("pass", "warn", "fail")
+    skipped = [r for r in results if r["verdict"] == "skip"]
+    assert {r["skip_reason"] for r in skipped} == {"not-recorded", "not-applicable"}
+    assert all(r["command"].startswith("chat-conformance run --mode record") for r in skipped if r["skip_reason"] == "not-recorded")
+
+
+def test_table_keeps_long_names_whole_when_not_a_terminal(tmp_path):
+    result = cli("run", cwd=tmp_path)
+    assert "error-reasoning-effort-with-thinking-config" in result.stdout
+    assert re.search(r"\d+ case\(s\) × 1 endpoint\(s\): ", result.stdout)
+
+
+def test_list_shows_a_case_with_source_for_every_seed_section():
+    result = cli("list", "cases")
+    assert result.returncode == 0
+    text = " ".join(result.stdout.split())  # table cells may wrap
+    for section in seed_sections():
+        assert section in text, f"no case cites seed section {section!r}"
+
+
+def test_list_endpoints_shows_the_documentation_endpoint():
+    result = cli("list", "endpoints")
+    assert "vertex-docs" in result.stdout
+    assert "https://aiplatform.googleapis.com/v1/projects/PROJECT_ID/locations/global/endpoints/openapi/chat/completions" in result.stdout
+
+
+def test_show_prints_the_exact_request_and_a_curl_command():
+    result = cli("show", "stream-function-call-arguments", "--endpoint", "vertex-docs")
+    assert result.returncode == 0, result.stderr
+    assert "POST https://aiplatform.googleapis.com/v1/projects/PROJECT_ID/locations/global/endpoints/openapi/chat/completions" in result.stdout
+    assert '"stream_function_call_arguments": true' in result.stdout
+    assert 'curl -sS -X POST -N "Authorization: Bearer $(gcloud auth print-access-token)"' in result.stdout.replace("-H ", "")
+    assert result.stderr == ""
+
+
+def test_show_marks_what_comes_from_an_earlier_step():
+    result = cli("show", "thought-signature-round-trip", "--endpoint", "vertex-docs")
+    assert result.returncode == 0, result.stderr
+    assert "## step ask" in result.stdout and "## step answer" in result.stdout
+    assert "<" + "/choices/0/message of step ask's response>" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["run", "--case", "no-such-*"], "no case matches --case no-such-*"),
+        (["run", "--endpoint", "nope"], "unknown endpoint 'nope' (known: vertex-docs)"),
+        (["run", "--checks", "no.such.rule"], "unknown rule 'no.such.rule'"),
+        (["run", "--mode", "live"], "--mode live needs an endpoint to talk to"),
+        (["run", "--kind", "openai-compatible", "--model", "m"], "--base-url"),
+        (["show", "no-such-case"], "no case 'no-such-case'"),
+    ],
+)
+def test_unusable_flags_exit_2_with_one_line(args, expected, tmp_path):
+    result = cli(*args, cwd=tmp_path)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert expected in result.stderr
+    assert "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_filters_select_by_tag_feature_and_glob(tmp_path):
+    def selected(*args):
+        result = cli("run", "--format", "json", *args, cwd=tmp_path)
+        assert result.returncode == 0, result.stderr
+        return {json.loads(line)["case"] for line in result.stdout.splitlines()}
+
+    assert selected("--case", "tool-choice-*") == {"tool-choice-none", "tool-choice-auto", "tool-choice-required", "tool-choice-named", "tool-choice-validated"}
+    assert selected("--feature", "tools.streamed-arguments") == {"stream-function-call-arguments"}
+    negative = selected("--tag", "negative")
+    assert negative and all(case.startswith("error-") for case in negative)
+
+
+def test_rules_lists_every_rule_with_a_citation():
+    result = cli("rules")
+    assert result.returncode == 0
+    for rule_id in rule_ids():
+        assert rule_id in result.stdout

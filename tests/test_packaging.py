@@ -1,0 +1,47 @@
+"""A non-editable install (a wheel in a fresh virtual environment) still finds the bundled data."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+from .conftest import REPO
+
+
+def test_wheel_install_finds_bundled_cases_schemas_and_recordings(tmp_path: Path):
+    wheels = tmp_path / "wheels"
+    build = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(wheels), str(REPO)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert build.returncode == 0, build.stderr
+    (wheel,) = wheels.glob("chat_conformance-*.whl")
+
+    env_dir = tmp_path / "venv"
+    # The dependencies come from the outer environment; only the project itself is installed here.
+    venv.EnvBuilder(system_site_packages=True, with_pip=False).create(env_dir)
+    python = env_dir / "bin" / "python"
+    install = subprocess.run(
+        [sys.executable, "-m", "pip", "--python", str(python), "install", "--no-deps", "--no-index", "-q", str(wheel)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert install.returncode == 0, install.stderr
+
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    where = subprocess.run([str(python), "-c", "import harness; print(harness.__file__)"], capture_output=True, text=True, cwd=elsewhere)
+    assert where.stdout.startswith(str(env_dir)), where.stdout + where.stderr  # the wheel, not the checkout
+
+    run = subprocess.run([str(env_dir / "bin" / "chat-conformance"), "run", "--format", "json"], capture_output=True, text=True, cwd=elsewhere)
+    assert run.returncode == 0, run.stderr
+    results = [json.loads(line) for line in run.stdout.splitlines()]
+    documented = [r for r in results if r.get("origin") == "documentation"]
+    assert len(documented) == 3
+    assert len(results) == len(list((REPO / "cases").glob("*.yaml")))
