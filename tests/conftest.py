@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
-SHARED = REPO.parent / "shared"
+# The reference material sits beside the repository; CHAT_CONFORMANCE_SHARED points elsewhere.
+SHARED = Path(os.environ.get("CHAT_CONFORMANCE_SHARED") or REPO.parent / "shared")
 SEED = SHARED / "seed" / "vertex-openai-chat-completions-examples.de.txt"
 
 
