@@ -270,8 +270,6 @@ def _print_results(results: list[CaseResult], output_format: str, quiet: bool) -
     if shown:
         render_table(shown, console)
     console.print(summary_line(results))
-    if any(r.skip_reason == "not-recorded" for r in results) and not quiet:
-        console.print("Cases without a recording show the command that records them: chat-conformance show CASE --endpoint E")
 
 
 @cli.command(name="list")

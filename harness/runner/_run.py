@@ -138,12 +138,13 @@ class Runner:
         transport: Transport
         if mode is Mode.REPLAY:
             if not path.is_file():
+                command = record_command(case.id, endpoint.name)
                 return CaseResult(
                     **base,
                     verdict=Verdict.SKIP,
                     skip_reason="not-recorded",
-                    detail=f"no recording at {path}",
-                    command=record_command(case.id, endpoint.name),
+                    detail=f"no recording yet; to make one: {command}",
+                    command=command,
                 )
             cassette = read_cassette(path)
             transport = ReplayTransport(cassette)
