@@ -44,7 +44,8 @@ def test_version_from_both_entry_points():
 
 def test_default_run_replays_bundled_recordings(tmp_path):
     result = cli("run", "--format", "json", cwd=tmp_path)  # an empty folder: no config file around
-    assert result.returncode == 0, result.stderr
+    # Google's own sample stream breaks openai-python (see test_verdicts_seed), so the run fails.
+    assert result.returncode == 1, result.stderr
     results = [json.loads(line) for line in result.stdout.splitlines()]
     cases = load_cases([bundled_cases_dir()], known_rules=rule_ids())
     assert len(results) == len(cases)  # a verdict for every case, none dropped
@@ -59,6 +60,7 @@ def test_default_run_replays_bundled_recordings(tmp_path):
 
 def test_table_keeps_long_names_whole_when_not_a_terminal(tmp_path):
     result = cli("run", cwd=tmp_path)
+    assert result.returncode == 1
     assert "error-reasoning-effort-with-thinking-config" in result.stdout
     assert re.search(r"\d+ case\(s\) × 1 endpoint\(s\): ", result.stdout)
 
@@ -115,7 +117,7 @@ def test_unusable_flags_exit_2_with_one_line(args, expected, tmp_path):
 def test_filters_select_by_tag_feature_and_glob(tmp_path):
     def selected(*args):
         result = cli("run", "--format", "json", *args, cwd=tmp_path)
-        assert result.returncode == 0, result.stderr
+        assert result.returncode in (0, 1) and "Traceback" not in result.stderr, result.stderr
         return {json.loads(line)["case"] for line in result.stdout.splitlines()}
 
     assert selected("--case", "tool-choice-*") == {"tool-choice-none", "tool-choice-auto", "tool-choice-required", "tool-choice-named", "tool-choice-validated"}

@@ -40,7 +40,7 @@ def test_wheel_install_finds_bundled_cases_schemas_and_recordings(tmp_path: Path
     assert where.stdout.startswith(str(env_dir)), where.stdout + where.stderr  # the wheel, not the checkout
 
     run = subprocess.run([str(env_dir / "bin" / "chat-conformance"), "run", "--format", "json"], capture_output=True, text=True, cwd=elsewhere)
-    assert run.returncode == 0, run.stderr
+    assert run.returncode in (0, 1) and "Traceback" not in run.stderr, run.stderr
     results = [json.loads(line) for line in run.stdout.splitlines()]
     documented = [r for r in results if r.get("origin") == "documentation"]
     assert len(documented) == 3

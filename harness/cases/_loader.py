@@ -135,6 +135,7 @@ def load_case_file(path: Path, *, known_rules: Collection[str], recordings_dir: 
         expect = Expect(
             status=raw_expect.get("status", 200),
             streamed=raw_expect.get("streamed"),
+            accept_rejection=raw_expect.get("accept_rejection", False),
             rules=raw_expect.get("rules", {}),
             disable=raw_expect.get("disable", {}),
         )
@@ -151,6 +152,7 @@ def load_case_file(path: Path, *, known_rules: Collection[str], recordings_dir: 
         tags=tuple(data.get("tags", ())),
         description=data.get("description"),
         vertex=data.get("vertex", {}),
+        profile=data.get("profile"),
         recordings_dir=recordings_dir,
     )
 

@@ -25,6 +25,8 @@ class Source:
 class Expect:
     status: int | str = 200
     streamed: bool | None = None
+    accept_rejection: bool = False
+    """A clean 4xx means "not supported": reported as info, not as a failure."""
     rules: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     disable: Mapping[str, str] = field(default_factory=dict)
 
@@ -69,6 +71,8 @@ class Case:
     tags: tuple[str, ...] = ()
     description: str | None = None
     vertex: Mapping[str, str] = field(default_factory=dict)
+    profile: str | None = None
+    """Overrides the endpoint's schema profile for this case."""
     recordings_dir: Path | None = None
     """Where this case's recordings live: `recordings/` beside the case folder it was loaded from."""
 

@@ -26,11 +26,10 @@ from ..errors import InputError, UsageError
 from ..runner import CaseResult, Mode, Runner, RunSettings, Verdict, build_request, curl_command
 from ..transport import Limits
 from ..validators import Severity, registry, resolve_rule_selection, rule_ids
+from ._check import check
+from ._errors import EXIT_FINDINGS, EXIT_OK, handle_input_errors
 
 __all__ = ["main", "cli"]
-
-EXIT_OK, EXIT_FINDINGS, EXIT_INPUT = 0, 1, 2
-
 
 def _console(stderr: bool = False) -> Console:
     # Off a terminal (CI logs, pipes) a wide console keeps case and endpoint names whole.
@@ -141,21 +140,6 @@ def _endpoints(params: dict, mode: Mode) -> list[Endpoint]:
     return list(configured.values())
 
 
-def _handle_input_errors(func):
-    """Input errors are one line on stderr and exit 2, never a traceback."""
-
-    def wrapper(*args, **kwargs):
-        try:
-            return func(*args, **kwargs)
-        except InputError as error:
-            click.echo(f"chat-conformance: error: {error}", err=True)
-            sys.exit(EXIT_INPUT)
-
-    wrapper.__name__ = func.__name__
-    wrapper.__doc__ = func.__doc__
-    return wrapper
-
-
 # -- commands ------------------------------------------------------------------------------------
 
 
@@ -196,7 +180,7 @@ def cli() -> None:
 @click.option("--total-timeout", type=float, default=Limits.total_timeout, show_default=True, help="Longest one response may take, in seconds.")
 @click.option("--retries", type=click.IntRange(0, 10), default=Limits.retries, show_default=True, help="Retries after a 429 or 503 (honouring Retry-After).")
 @click.option("--max-response-mb", type=float, default=Limits.max_response_bytes / 2**20, show_default=True, help="Largest response body read, in MiB.")
-@_handle_input_errors
+@handle_input_errors
 def run(**params) -> None:
     """Run cases against endpoints and print a verdict per case × endpoint.
 
@@ -276,7 +260,7 @@ def _print_results(results: list[CaseResult], output_format: str, quiet: bool) -
 @click.argument("what", type=click.Choice(["cases", "endpoints", "all"]), default="all")
 @_case_options
 @click.option("--config", type=click.Path(path_type=Path), help="Endpoint config file (default: ./chat-conformance.yaml if present).")
-@_handle_input_errors
+@handle_input_errors
 def list_command(what: str, **params) -> None:
     """List the cases (id, feature, endpoint kinds, documented source) and the endpoints."""
     console = _console()
@@ -311,7 +295,7 @@ def list_command(what: str, **params) -> None:
 @click.option("--config", type=click.Path(path_type=Path), help="Endpoint config file (default: ./chat-conformance.yaml if present).")
 @click.option("--cases", "case_dirs", multiple=True, type=click.Path(path_type=Path), help="Extra case folder (repeatable).")
 @click.option("--no-bundled-cases", is_flag=True, help="Use only the --cases folders.")
-@_handle_input_errors
+@handle_input_errors
 def show(case_id: str, endpoint_name: str | None, config: Path | None, case_dirs: tuple[Path, ...], no_bundled_cases: bool) -> None:
     """Show the exact request(s) a case sends to an endpoint, also as a curl command."""
     cases = {case.id: case for case in _load_cases(case_dirs, no_bundled_cases)}
@@ -361,6 +345,9 @@ def rules() -> None:
     for rule_ in sorted(registry().values(), key=lambda r: r.id):
         table.add_row(rule_.id, str(rule_.severity), rule_.applies, rule_.rationale, rule_.citation)
     console.print(table)
+
+
+cli.add_command(check)
 
 
 def main(argv: Sequence[str] | None = None) -> None:

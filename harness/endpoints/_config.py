@@ -55,6 +55,7 @@ __all__ = [
 ]
 
 CONFIG_FILENAME = "chat-conformance.yaml"
+PROFILES = ("openai", "vertex")
 # Where `--auth bearer` (without `:VAR`) looks for the token.
 DEFAULT_TOKEN_ENV = "CHAT_CONFORMANCE_TOKEN"
 
@@ -86,6 +87,7 @@ _EXAMPLES: Mapping[str, str] = {
     "api_version": "v1",
     "endpoint_id": "1234567890",
     "dedicated": "true",
+    "profile": "vertex",
 }
 
 _FLAGS: Mapping[str, str] = {
@@ -286,6 +288,10 @@ class _EndpointReader:
                 settings[key] = value
         if "model" in raw:
             settings["model"] = self.text(raw["model"], "model")
+        if "profile" in raw:
+            settings["profile"] = self.text(raw["profile"], "profile")
+            if settings["profile"] not in PROFILES:
+                self.fail(f"{self.dotted('profile')}: unknown profile {settings['profile']!r}; use one of {', '.join(PROFILES)}", "profile")
         if dedicated:
             settings["dedicated"] = True
         settings["models"] = self.string_map(raw, "models", _ROLE, "role", "lowercase letters, digits, '_' and '-'")

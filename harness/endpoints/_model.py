@@ -52,15 +52,15 @@ REQUIRED_FIELDS: Mapping[str, tuple[str, ...]] = MappingProxyType(
 APPLICABLE_FIELDS: Mapping[str, frozenset[str]] = MappingProxyType(
     {
         "vertex": frozenset(
-            {"kind", "auth", "model", "models", "base_url", "headers", "project", "location", "api_version"}
+            {"kind", "auth", "model", "models", "base_url", "headers", "profile", "project", "location", "api_version"}
         ),
         "vertex-endpoint": frozenset(
             {
-                "kind", "auth", "model", "models", "base_url", "headers", "project", "location",
+                "kind", "auth", "model", "models", "base_url", "headers", "profile", "project", "location",
                 "api_version", "endpoint_id", "dedicated", "project_number",
             }
         ),
-        "openai-compatible": frozenset({"kind", "auth", "model", "models", "base_url", "headers"}),
+        "openai-compatible": frozenset({"kind", "auth", "model", "models", "base_url", "headers", "profile"}),
     }
 )
 
@@ -133,6 +133,15 @@ class Endpoint:
     endpoint_id: str | None = None
     dedicated: bool = False
     headers: Mapping[str, str] = field(default_factory=lambda: _frozen({}), hash=False)
+    profile: str | None = None
+    """Schema profile answers are judged by: `openai` (the published spec) or `vertex` (plus what
+    Vertex documents). Default: vertex for the Vertex kinds, openai otherwise."""
+
+    @property
+    def effective_profile(self) -> str:
+        if self.profile is not None:
+            return self.profile
+        return "vertex" if self.kind in VERTEX_KINDS else "openai"
 
     def __post_init__(self) -> None:
         # A frozen dataclass still holds whatever dict the caller passed; copy it behind a

@@ -29,7 +29,7 @@ from ..transport import (
     read_cassette,
     write_cassette,
 )
-from ..validators import CheckContext, Finding, Location, Severity, run_rules
+from ..validators import Finding, Location, Severity, judge_exchange
 from ..validators._rules_runner import CASE_DEPENDENCY, RECORDING_STALE, TRANSPORT_FAILURE
 from ._requests import build_request
 from ._results import CaseResult, Mode, Verdict, verdict_for
@@ -189,14 +189,19 @@ class Runner:
             exchange = transport.send(step.name, request)
             exchanges.append(exchange)
             findings.extend(_failure_findings(exchange))
-            ctx = CheckContext(exchange=exchange, step=step)
-            findings.extend(run_rules(ctx, self.settings.rules))
-            responses[step.name] = ctx.completion
+            judgement = judge_exchange(
+                exchange, step, request=request.json(), profile=self._profile(case, endpoint), selected=self.settings.rules
+            )
+            findings.extend(judgement.findings)
+            responses[step.name] = judgement.completion
         if replay is not None:
             extra = [e.step for e in replay.cassette.exchanges if e.step not in {s.name for s in case.steps}]
             if extra:
                 return self._stale(case, endpoint, None, f"the recording has steps the case no longer has: {', '.join(extra)}", base)
         return CaseResult(**base, verdict=verdict_for(findings), findings=findings, exchanges=exchanges)
+
+    def _profile(self, case: Case, endpoint: Endpoint) -> str:
+        return case.profile or endpoint.effective_profile
 
     def _stale(self, case: Case, endpoint: Endpoint, step: Step | None, why: str, base: dict) -> CaseResult:
         command = record_command(case.id, endpoint.name)

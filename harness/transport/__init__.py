@@ -1,5 +1,6 @@
 """Getting exchanges: live over HTTP, recorded to cassettes, or replayed from them."""
 
+from ._capture import Capture, open_capture
 from ._cassette import CASSETTE_VERSION, ORIGINS, Cassette, cassette_path, read_cassette, write_cassette
 from ._exchange import Attempt, Exchange, HTTPRequest, HTTPResponse, TransportFailure
 from ._http import Limits, perform
@@ -13,6 +14,7 @@ __all__ = [
     "REDACTED",
     "RETRY_STATUSES",
     "Attempt",
+    "Capture",
     "Cassette",
     "Exchange",
     "HTTPRequest",
@@ -25,6 +27,7 @@ __all__ = [
     "Transport",
     "TransportFailure",
     "cassette_path",
+    "open_capture",
     "perform",
     "read_cassette",
     "write_cassette",

@@ -23,7 +23,8 @@ def _merge_extra(target: dict[str, Any], extra: Any) -> None:
         if isinstance(fields, Mapping) and isinstance(merged.get(vendor), dict):
             merged[vendor].update(fields)
         else:
-            merged[vendor] = fields
+            # A copy: later merges must not write into the chunk payload it came from.
+            merged[vendor] = dict(fields) if isinstance(fields, Mapping) else fields
 
 
 class _Choice:

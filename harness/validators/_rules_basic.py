@@ -1,17 +1,22 @@
-"""The basic rules: status, content type, JSON, SSE framing, `[DONE]`, error bodies.
+"""Framing rules: status, content type, JSON bodies, SSE framing, `[DONE]`, error bodies.
 
-Citations name where the expectation comes from, so a user who disagrees with a verdict can check
-the source: the OpenAI OpenAPI spec (shared/spec/openai-openapi.yaml), the WHATWG SSE standard,
-Vertex's docs, or what openai-python (the reference client) does with the bytes.
+Citations name where each expectation comes from: the OpenAI OpenAPI spec
+(shared/spec/openai-openapi.yaml), the WHATWG SSE standard, Vertex's docs, or what openai-python
+(the reference client) does with the bytes.
 """
 
 from __future__ import annotations
 
+from ._context import ParsedEvent, RuleContext
 from ._findings import Severity
-from ._registry import CheckContext, rule
+from ._registry import rule, stream_rule
 
 OPENAI_STREAMING = "OpenAI API reference, Create chat completion: stream ('data-only server-sent events … terminated by a data: [DONE] message')"
 OPENAI_PY_SSE = "openai-python _streaming.py: Stream.__stream__ json-decodes every data payload and stops at [DONE]"
+
+
+def _text(data: bytes, limit: int = 300) -> str:
+    return data[:limit].decode("utf-8", "replace")
 
 
 @rule(
@@ -20,13 +25,22 @@ OPENAI_PY_SSE = "openai-python _streaming.py: Stream.__stream__ json-decodes eve
     rationale="The status must be what the case expects: 200 for a supported request, a 4xx for an invalid one.",
     citation="OpenAI OpenAPI spec, POST /chat/completions responses; the case's expect.status",
 )
-def status_as_expected(ctx: CheckContext):
+def status_as_expected(ctx: RuleContext):
     response = ctx.response
-    if not ctx.step.expect.status_matches(response.status):
+    expect = ctx.step.expect
+    if expect.status_matches(response.status):
+        return
+    value, error = ctx.body_json
+    clean_rejection = 400 <= response.status < 500 and error is None and isinstance(value, dict) and isinstance(value.get("error"), dict)
+    if expect.accept_rejection and clean_rejection:
+        message = value["error"].get("message")
         yield ctx.finding(
-            f"expected HTTP {ctx.step.expect.status}, got {response.status}",
-            evidence=response.body[:300].decode("utf-8", "replace"),
+            f"rejected with HTTP {response.status}: the endpoint does not support this (not a failure)",
+            severity=Severity.INFO,
+            evidence=message if isinstance(message, str) else _text(response.body),
         )
+        return
+    yield ctx.finding(f"expected HTTP {expect.status}, got {response.status}", evidence=_text(response.body))
 
 
 @rule(
@@ -35,14 +49,11 @@ def status_as_expected(ctx: CheckContext):
     rationale="A 5xx is the server failing, even when a retry later succeeded: clients without retries see it.",
     citation="RFC 9110 §15.6 (5xx: the server failed to fulfil a valid request)",
 )
-def no_server_error(ctx: CheckContext):
+def no_server_error(ctx: RuleContext):
     for number, attempt in enumerate(ctx.exchange.attempts, start=1):
         if attempt.response is not None and attempt.response.status >= 500:
             cured = " (a retry then succeeded)" if number < len(ctx.exchange.attempts) else ""
-            yield ctx.finding(
-                f"attempt {number} got HTTP {attempt.response.status}{cured}",
-                evidence=attempt.response.body[:300].decode("utf-8", "replace"),
-            )
+            yield ctx.finding(f"attempt {number} got HTTP {attempt.response.status}{cured}", evidence=_text(attempt.response.body))
 
 
 @rule(
@@ -51,7 +62,7 @@ def no_server_error(ctx: CheckContext):
     rationale="A request with stream: true must be answered with an SSE stream, and one without it with a single JSON body.",
     citation=OPENAI_STREAMING,
 )
-def streamed_as_requested(ctx: CheckContext):
+def streamed_as_requested(ctx: RuleContext):
     response = ctx.response
     if response.status >= 300:
         return
@@ -59,7 +70,7 @@ def streamed_as_requested(ctx: CheckContext):
     if ctx.step.expects_stream and not is_sse:
         yield ctx.finding(
             f"stream requested, but the answer is {response.content_type or 'untyped'}, not text/event-stream",
-            evidence=response.body[:200].decode("utf-8", "replace"),
+            evidence=_text(response.body, 200),
         )
     elif not ctx.step.expects_stream and is_sse:
         yield ctx.finding("no stream requested, but the answer is text/event-stream")
@@ -72,7 +83,7 @@ def streamed_as_requested(ctx: CheckContext):
     citation="openai-python _response.py: BaseAPIResponse._parse returns response.text for a non-JSON content type",
     applies="json",
 )
-def json_content_type(ctx: CheckContext):
+def json_content_type(ctx: RuleContext):
     content_type = ctx.response.content_type
     if content_type != "application/json" and not content_type.endswith("+json"):
         yield ctx.finding(f"JSON answer served as {content_type or 'no Content-Type'}, not application/json")
@@ -85,65 +96,92 @@ def json_content_type(ctx: CheckContext):
     citation="OpenAI OpenAPI spec, CreateChatCompletionResponse (type: object)",
     applies="json",
 )
-def body_is_json_object(ctx: CheckContext):
+def body_is_json_object(ctx: RuleContext):
     value, error = ctx.body_json
     if error is not None:
-        yield ctx.finding(f"body is not JSON: {error}", evidence=ctx.response.body[:300].decode("utf-8", "replace"))
+        yield ctx.finding(f"body is not JSON: {error}", evidence=_text(ctx.response.body))
     elif not isinstance(value, dict):
         yield ctx.finding(f"body is JSON but a {type(value).__name__}, not an object", pointer="")
+    elif "error" in value and "choices" not in value:
+        yield ctx.finding("HTTP 2xx whose body is an error object: an error disguised as success", evidence=_text(ctx.response.body))
 
 
-@rule(
+@stream_rule(
     "sse.framing",
     severity=Severity.ERROR,
     rationale="Every SSE data payload of a chat stream is one JSON chunk (or [DONE]); clients json-decode each and raise on anything else.",
-    citation=OPENAI_PY_SSE,
-    applies="stream",
+    citation=OPENAI_PY_SSE + "; WHATWG HTML §9.2.6 (event stream interpretation)",
 )
-def sse_framing(ctx: CheckContext):
-    events, decoder = ctx.sse
-    for parsed in events:
-        if parsed.error is not None:
-            yield ctx.finding(
-                "an SSE data payload is not JSON",
-                event=parsed.event.index,
-                evidence=f"{parsed.error}: {parsed.event.data[:200]!r}",
+class SSEFraming:
+    """Real deviations are errors; valid variations of SSE (comments, CRLF, event/id fields) are info."""
+
+    NOT_LEGAL = ("invalid-utf8", "truncated-event")
+
+    def __init__(self, ctx: RuleContext):
+        self.ctx = ctx
+
+    def on_event(self, event: ParsedEvent):
+        if event.error is not None:
+            yield self.ctx.finding("an SSE data payload is not JSON", event=event.index, evidence=f"{event.error}: {event.data[:200]!r}")
+
+    def finish(self):
+        decoder = self.ctx.facts.sse
+        if decoder.truncated is not None:
+            yield self.ctx.finding(
+                "the stream ends inside an event (no blank line after its last field): clients drop that event",
+                event=self.ctx.facts.chunk_count,
+                evidence=decoder.truncated.data[:200],
             )
-    if decoder.truncated is not None:
-        yield ctx.finding(
-            "the stream ends inside an event (no blank line after its last field): clients drop that event",
-            event=len(events),
-            evidence=decoder.truncated.data[:200],
-        )
-    if decoder.note_counts.get("invalid-utf8"):
-        yield ctx.finding(f"invalid UTF-8 in {decoder.note_counts['invalid-utf8']} line(s)")
-    legal = {
-        kind: count
-        for kind, count in decoder.note_counts.items()
-        if kind not in ("invalid-utf8", "truncated-event")
-    }
-    if legal:
-        summary = ", ".join(f"{kind} ×{count}" for kind, count in sorted(legal.items()))
-        yield ctx.finding(f"valid SSE variations: {summary}", severity=Severity.INFO)
+        if decoder.note_counts.get("invalid-utf8"):
+            yield self.ctx.finding(f"invalid UTF-8 in {decoder.note_counts['invalid-utf8']} line(s)")
+        legal = {kind: count for kind, count in decoder.note_counts.items() if kind not in self.NOT_LEGAL}
+        if legal:
+            summary = ", ".join(f"{kind} ×{count}" for kind, count in sorted(legal.items()))
+            yield self.ctx.finding(f"valid SSE variations: {summary}", severity=Severity.INFO)
 
 
-@rule(
+@stream_rule(
     "sse.done",
     severity=Severity.ERROR,
     rationale="A chat stream ends with data: [DONE]; without it a client cannot tell a finished stream from a cut one.",
     citation=OPENAI_STREAMING,
-    applies="stream",
 )
-def sse_done_last(ctx: CheckContext):
-    events, _ = ctx.sse
-    done_at = [parsed.event.index for parsed in events if parsed.done]
-    if not done_at:
-        yield ctx.finding("the stream has no data: [DONE]", event=len(events))
-    elif done_at[0] != len(events) - 1:
-        yield ctx.finding(
-            f"{len(events) - 1 - done_at[0]} event(s) follow data: [DONE]; clients stop reading at [DONE]",
-            event=done_at[0] + 1,
-        )
+class SSEDone:
+    def __init__(self, ctx: RuleContext):
+        self.ctx = ctx
+        self.done_at: int | None = None
+        self.after = 0
+
+    def on_event(self, event: ParsedEvent):
+        if self.done_at is not None:
+            self.after += 1
+        elif event.done:
+            self.done_at = event.index
+
+    def finish(self):
+        if self.done_at is None:
+            yield self.ctx.finding("the stream has no data: [DONE]", event=self.ctx.facts.chunk_count)
+        elif self.after:
+            yield self.ctx.finding(f"{self.after} event(s) follow data: [DONE]; clients stop reading at [DONE]", event=self.done_at + 1)
+
+
+@stream_rule(
+    "sse.error-event",
+    severity=Severity.ERROR,
+    rationale="An error sent inside an HTTP 200 stream is a failure disguised as success; openai-python raises APIError on it.",
+    citation='openai-python _streaming.py: Stream.__stream__ raises APIError when a chunk has an "error" key',
+)
+class ErrorInsideStream:
+    def __init__(self, ctx: RuleContext):
+        self.ctx = ctx
+
+    def on_event(self, event: ParsedEvent):
+        payload = event.payload
+        if isinstance(payload, dict) and payload.get("error") is not None:
+            yield self.ctx.finding("an error object inside an HTTP 200 stream", event=event.index, pointer="/error", evidence=event.data[:300])
+
+    def finish(self):
+        return ()
 
 
 @rule(
@@ -153,9 +191,9 @@ def sse_done_last(ctx: CheckContext):
     citation="OpenAI OpenAPI spec, ErrorResponse / Error; openai-python _client.py _make_status_error reads body['error']",
     applies="error",
 )
-def error_body_shape(ctx: CheckContext):
+def error_body_shape(ctx: RuleContext):
     value, error = ctx.body_json
-    evidence = ctx.response.body[:300].decode("utf-8", "replace")
+    evidence = _text(ctx.response.body)
     if error is not None:
         yield ctx.finding(f"error body is not JSON ({ctx.response.content_type or 'no Content-Type'})", evidence=evidence)
         return

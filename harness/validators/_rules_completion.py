@@ -1,0 +1,415 @@
+"""Rules on what an answer means: one function judges a JSON body and an accumulated stream alike.
+
+`ctx.completion` is a chat.completion-shaped dict: the body, or the faithful accumulation of the
+stream (tool calls merged by id, then index). Pointers are into that completion.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import jsonschema
+
+from ._context import RuleContext
+from ._findings import Severity
+from ._registry import rule
+
+SPEC = "OpenAI OpenAPI spec"
+FINISH_REASONS = ("stop", "length", "tool_calls", "content_filter", "function_call")
+
+
+def _choices(completion: dict) -> Iterator[tuple[int, dict]]:
+    for position, choice in enumerate(completion.get("choices") or ()):
+        if isinstance(choice, dict):
+            yield position, choice
+
+
+def _message(choice: dict) -> dict:
+    message = choice.get("message")
+    return message if isinstance(message, dict) else {}
+
+
+def _calls(choice: dict) -> list[dict]:
+    calls = _message(choice).get("tool_calls")
+    return [c for c in calls if isinstance(c, dict)] if isinstance(calls, list) else []
+
+
+def _declared_tools(request: dict) -> dict[str, dict]:
+    tools = {}
+    for tool in request.get("tools") or ():
+        function = tool.get("function") if isinstance(tool, dict) else None
+        if isinstance(function, dict) and isinstance(function.get("name"), str):
+            tools[function["name"]] = function
+    return tools
+
+
+def _text(message: dict) -> str:
+    content = message.get("content")
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):  # content parts (some servers answer with them)
+        return "".join(p.get("text", "") for p in content if isinstance(p, dict) and isinstance(p.get("text"), str))
+    return ""
+
+
+@rule(
+    "choice.finish-reason",
+    severity=Severity.ERROR,
+    rationale="Every choice ends with a finish_reason from the documented values; clients branch on it (stop, length, tool_calls…).",
+    citation=SPEC + ", CreateChatCompletionResponse / StreamResponse choices[].finish_reason (enum stop, length, tool_calls, content_filter, function_call)",
+    applies="completion",
+)
+def finish_reason_valid(ctx: RuleContext):
+    for position, choice in _choices(ctx.completion):
+        reason = choice.get("finish_reason")
+        pointer = f"/choices/{position}/finish_reason"
+        if reason is None:
+            yield ctx.finding("a choice has no finish_reason", pointer=pointer)
+        elif reason not in FINISH_REASONS:
+            yield ctx.finding(f"finish_reason {reason!r} is not one of {', '.join(FINISH_REASONS)}", pointer=pointer)
+
+
+@rule(
+    "finish-reason.consistent",
+    severity=Severity.WARNING,
+    rationale="finish_reason agrees with the answer: tool_calls when the message has tool calls (agents loop on it), and a tool_calls reason with no calls misleads them.",
+    citation=SPEC + ", finish_reason: 'tool_calls if the model called a tool'",
+    applies="completion",
+)
+def finish_reason_consistent(ctx: RuleContext):
+    named = isinstance(ctx.request.get("tool_choice"), dict)
+    for position, choice in _choices(ctx.completion):
+        reason, calls = choice.get("finish_reason"), _calls(choice)
+        pointer = f"/choices/{position}/finish_reason"
+        if reason == "tool_calls" and not calls:
+            yield ctx.finding('finish_reason is "tool_calls" but the message has no tool calls', severity=Severity.ERROR, pointer=pointer)
+        elif calls and reason not in ("tool_calls", "function_call") and not (named and reason == "stop"):
+            # OpenAI itself answers a named tool_choice with finish_reason "stop": not flagged then.
+            yield ctx.finding(f"the message has tool calls but finish_reason is {reason!r}, not \"tool_calls\"", pointer=pointer)
+
+
+@rule(
+    "tool-calls.id",
+    severity=Severity.ERROR,
+    rationale="Each tool call has a non-empty id, distinct from the others: the tool result refers to it by tool_call_id.",
+    citation=SPEC + ", ChatCompletionMessageToolCall (required: id); ChatCompletionRequestToolMessage.tool_call_id",
+    applies="completion",
+)
+def tool_call_ids(ctx: RuleContext):
+    for position, choice in _choices(ctx.completion):
+        seen: dict[str, int] = {}
+        for number, call in enumerate(_calls(choice)):
+            call_id = call.get("id")
+            pointer = f"/choices/{position}/message/tool_calls/{number}/id"
+            if not isinstance(call_id, str) or not call_id:
+                yield ctx.finding("a tool call has no id: its result cannot be sent back", pointer=pointer, evidence=repr(call_id))
+            elif call_id in seen:
+                yield ctx.finding(f"tool calls {seen[call_id]} and {number} share the id {call_id!r}", pointer=pointer)
+            else:
+                seen[call_id] = number
+
+
+@rule(
+    "tool-calls.declared",
+    severity=Severity.ERROR,
+    rationale="A tool call names a function the request declared; anything else cannot be dispatched.",
+    citation=SPEC + ", CreateChatCompletionRequest.tools ('A list of tools the model may call')",
+    applies="completion",
+)
+def tool_call_declared(ctx: RuleContext):
+    if not ctx.request_known:
+        return
+    declared = _declared_tools(ctx.request)
+    for position, choice in _choices(ctx.completion):
+        for number, call in enumerate(_calls(choice)):
+            function = call.get("function") if isinstance(call.get("function"), dict) else {}
+            name = function.get("name")
+            if not declared:
+                yield ctx.finding("a tool call although the request declared no tools", pointer=f"/choices/{position}/message/tool_calls/{number}")
+            elif name not in declared:
+                yield ctx.finding(
+                    f"tool call names {name!r}, which the request did not declare ({', '.join(declared)})",
+                    pointer=f"/choices/{position}/message/tool_calls/{number}/function/name",
+                )
+
+
+@rule(
+    "tool-calls.arguments",
+    severity=Severity.ERROR,
+    rationale="A tool call's arguments are a JSON object valid against the declared parameters (strictly so with strict: true); otherwise the tool cannot be called.",
+    citation=SPEC + ", ChatCompletionMessageToolCall.function.arguments ('in JSON format … validate the arguments'); FunctionObject.strict",
+    applies="completion",
+)
+def tool_call_arguments(ctx: RuleContext):
+    declared = _declared_tools(ctx.request)
+    for position, choice in _choices(ctx.completion):
+        for number, call in enumerate(_calls(choice)):
+            function = call.get("function") if isinstance(call.get("function"), dict) else {}
+            pointer = f"/choices/{position}/message/tool_calls/{number}/function/arguments"
+            raw = function.get("arguments")
+            if not isinstance(raw, str):
+                yield ctx.finding("tool-call arguments are not a string of JSON", pointer=pointer, evidence=repr(raw)[:200])
+                continue
+            try:
+                arguments = json.loads(raw)
+            except ValueError as exc:
+                yield ctx.finding(f"tool-call arguments are not JSON ({exc})", pointer=pointer, evidence=raw[:200])
+                continue
+            if not isinstance(arguments, dict):
+                yield ctx.finding("tool-call arguments are JSON but not an object", pointer=pointer, evidence=raw[:200])
+                continue
+            spec = declared.get(function.get("name"))
+            schema = spec.get("parameters") if spec else None
+            if isinstance(schema, dict):
+                try:
+                    error = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(schema).iter_errors(arguments))
+                except jsonschema.exceptions.SchemaError:
+                    continue  # the case declared a schema jsonschema cannot read: nothing to judge against
+                if error is not None:
+                    # Without strict mode a model may stray from the schema; the endpoint still honoured the request.
+                    severity = Severity.ERROR if spec.get("strict") else Severity.WARNING
+                    yield ctx.finding(f"tool-call arguments do not match the declared parameters: {error.message}", severity=severity, pointer=pointer, evidence=raw[:200])
+
+
+@rule(
+    "tool-choice.honoured",
+    severity=Severity.ERROR,
+    rationale='tool_choice is obeyed: "none" means no tool call, "required" at least one, a named function exactly that one.',
+    citation=SPEC + ", ChatCompletionToolChoiceOption; Vertex: tool_choice none/auto/required supported (vertex-openai-overview-supported-parameters.txt)",
+    applies="completion",
+)
+def tool_choice_honoured(ctx: RuleContext):
+    choice_param = ctx.request.get("tool_choice")
+    if choice_param is None or not ctx.request.get("tools"):
+        return
+    for position, choice in _choices(ctx.completion):
+        calls = _calls(choice)
+        pointer = f"/choices/{position}/message/tool_calls"
+        if choice_param == "none" and calls:
+            yield ctx.finding('tool_choice "none" but the answer calls a tool', pointer=pointer)
+        elif choice_param == "required" and not calls:
+            yield ctx.finding('tool_choice "required" but the answer calls no tool', pointer=pointer)
+        elif isinstance(choice_param, dict):
+            wanted = (choice_param.get("function") or {}).get("name")
+            names = [(c.get("function") or {}).get("name") for c in calls]
+            if not names:
+                yield ctx.finding(f"tool_choice names {wanted!r} but the answer calls no tool", pointer=pointer)
+            elif any(name != wanted for name in names):
+                yield ctx.finding(f"tool_choice names {wanted!r} but the answer calls {', '.join(map(str, names))}", pointer=pointer)
+
+
+def _accounting(ctx: RuleContext) -> str:
+    """How total_tokens adds up under the case's profile (the profile documents it)."""
+    try:
+        from ._schemas import profile_schemas
+
+        return profile_schemas(ctx.facts.profile).usage_accounting
+    except Exception:  # no schema for this profile: the published spec's accounting
+        return "total = prompt + completion"
+
+
+@rule(
+    "usage.counts",
+    severity=Severity.ERROR,
+    rationale="Token counts are non-negative integers that add up as the profile documents; billing and budget code relies on them.",
+    citation=SPEC + ", CompletionUsage (total_tokens: 'prompt + completion'; reasoning_tokens inside completion_tokens_details); Vertex counts reasoning outside completion (seed sample responses)",
+    applies="completion",
+)
+def usage_counts(ctx: RuleContext):
+    usage = ctx.completion.get("usage")
+    if usage is None:
+        return
+    if not isinstance(usage, dict):
+        yield ctx.finding("usage is not an object", pointer="/usage")
+        return
+    counts = {}
+    for key in ("prompt_tokens", "completion_tokens", "total_tokens"):
+        value = usage.get(key)
+        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+            yield ctx.finding(f"usage.{key} is not a non-negative integer", pointer=f"/usage/{key}", evidence=repr(value))
+            return
+        counts[key] = value
+    details = usage.get("completion_tokens_details")
+    reasoning = details.get("reasoning_tokens") if isinstance(details, dict) else None
+    reasoning = reasoning if isinstance(reasoning, int) and not isinstance(reasoning, bool) else 0
+    prompt, completion, total = counts["prompt_tokens"], counts["completion_tokens"], counts["total_tokens"]
+    accounting = _accounting(ctx)
+    expected = prompt + completion + (reasoning if "reasoning" in accounting else 0)
+    if total != expected:
+        terms = "prompt + completion" + (" + reasoning" if "reasoning" in accounting else "")
+        other = prompt + completion + reasoning if "reasoning" not in accounting else prompt + completion
+        hint = " (it matches the other accounting: is the profile right?)" if total == other and reasoning else ""
+        yield ctx.finding(
+            f"total_tokens {total} ≠ {terms} = {expected} under the {ctx.facts.profile} profile{hint}",
+            pointer="/usage/total_tokens",
+            evidence=json.dumps(usage)[:300],
+        )
+    if "reasoning" not in accounting and reasoning > completion:
+        yield ctx.finding(
+            f"reasoning_tokens {reasoning} exceed completion_tokens {completion}, but reasoning is part of completion here",
+            pointer="/usage/completion_tokens_details/reasoning_tokens",
+        )
+
+
+@rule(
+    "params.n",
+    severity=Severity.ERROR,
+    rationale="n asks for that many choices; fewer means the parameter was silently ignored.",
+    citation=SPEC + ", CreateChatCompletionRequest.n ('How many chat completion choices to generate')",
+    applies="completion",
+)
+def n_choices(ctx: RuleContext):
+    wanted = ctx.request.get("n")
+    if not isinstance(wanted, int) or wanted < 1:
+        return
+    got = len(ctx.completion.get("choices") or ())
+    if got != wanted:
+        yield ctx.finding(f"n={wanted} asked, {got} choice(s) returned: the parameter is ignored", pointer="/choices")
+
+
+@rule(
+    "params.max-tokens",
+    severity=Severity.ERROR,
+    rationale="max_tokens / max_completion_tokens bound the completion; a longer one means the limit is ignored.",
+    citation=SPEC + ", CreateChatCompletionRequest.max_completion_tokens / max_tokens; Vertex: max_completion_tokens is an alias for max_tokens",
+    applies="completion",
+)
+def max_tokens_bound(ctx: RuleContext):
+    limit = ctx.request.get("max_completion_tokens", ctx.request.get("max_tokens"))
+    usage = ctx.completion.get("usage")
+    if not isinstance(limit, int) or not isinstance(usage, dict) or not isinstance(usage.get("completion_tokens"), int):
+        return
+    used = usage["completion_tokens"]
+    if used > limit:
+        yield ctx.finding(f"completion_tokens {used} exceed the limit {limit}: the parameter is ignored", pointer="/usage/completion_tokens")
+    elif used == limit:
+        for position, choice in _choices(ctx.completion):
+            if choice.get("finish_reason") == "stop":
+                yield ctx.finding(
+                    f'the completion used all {limit} tokens but finish_reason is "stop", not "length"',
+                    severity=Severity.WARNING,
+                    pointer=f"/choices/{position}/finish_reason",
+                )
+
+
+@rule(
+    "params.stop",
+    severity=Severity.ERROR,
+    rationale="Generation stops before a stop sequence, which is not part of the returned text.",
+    citation=SPEC + ", CreateChatCompletionRequest.stop ('The returned text will not contain the stop sequence')",
+    applies="completion",
+)
+def stop_sequences_absent(ctx: RuleContext):
+    stop = ctx.request.get("stop")
+    sequences = [stop] if isinstance(stop, str) else [s for s in stop or () if isinstance(s, str)]
+    for position, choice in _choices(ctx.completion):
+        text = _text(_message(choice))
+        for sequence in sequences:
+            if sequence and sequence in text:
+                yield ctx.finding(f"the content contains the stop sequence {sequence!r}", pointer=f"/choices/{position}/message/content", evidence=text[:200])
+
+
+@rule(
+    "params.response-format",
+    severity=Severity.ERROR,
+    rationale="response_format json_object gives a JSON object; json_schema gives JSON valid against the schema (the point of structured output).",
+    citation=SPEC + ", ResponseFormatJsonObject / ResponseFormatJsonSchema; Vertex: json_object and json_schema supported",
+    applies="completion",
+)
+def response_format_honoured(ctx: RuleContext):
+    response_format = ctx.request.get("response_format")
+    if not isinstance(response_format, dict) or response_format.get("type") not in ("json_object", "json_schema"):
+        return
+    for position, choice in _choices(ctx.completion):
+        message = _message(choice)
+        if message.get("refusal"):
+            continue
+        pointer = f"/choices/{position}/message/content"
+        text = _text(message)
+        severity = Severity.WARNING if choice.get("finish_reason") == "length" else None  # cut off by a token limit
+        try:
+            value = json.loads(text)
+        except ValueError as exc:
+            yield ctx.finding(f"content is not JSON although response_format asked for it ({exc})", severity=severity, pointer=pointer, evidence=text[:200])
+            continue
+        if response_format["type"] == "json_object":
+            if not isinstance(value, dict):
+                yield ctx.finding("content is JSON but not an object (json_object)", severity=severity, pointer=pointer, evidence=text[:200])
+            continue
+        schema = (response_format.get("json_schema") or {}).get("schema")
+        if isinstance(schema, dict):
+            error = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(schema).iter_errors(value))
+            if error is not None:
+                yield ctx.finding(f"content does not match the requested JSON schema: {error.message}", severity=severity, pointer=pointer, evidence=text[:200])
+
+
+@rule(
+    "thinking.tags",
+    severity=Severity.WARNING,
+    rationale="With include_thoughts and a thought_tag_marker, thoughts come inside <marker>…</marker> in the content, so clients can separate them.",
+    citation="Vertex docs, supported parameters: extra_body.google.thought_tag_marker ('Used to separate a model's thoughts from its responses'); seed, thinking_config example",
+    applies="completion",
+)
+def thoughts_in_marker_tags(ctx: RuleContext):
+    google = ((ctx.request.get("extra_body") or {}).get("google") or {}) if isinstance(ctx.request.get("extra_body"), dict) else {}
+    marker = google.get("thought_tag_marker")
+    config = google.get("thinking_config") if isinstance(google.get("thinking_config"), dict) else {}
+    if not isinstance(marker, str) or not marker or not config.get("include_thoughts"):
+        return
+    opening, closing = f"<{marker}>", f"</{marker}>"
+    for position, choice in _choices(ctx.completion):
+        text = _text(_message(choice))
+        pointer = f"/choices/{position}/message/content"
+        if opening in text and closing not in text:
+            yield ctx.finding(f"thoughts open with {opening} but never close with {closing}", severity=Severity.ERROR, pointer=pointer, evidence=text[:200])
+        elif opening not in text:
+            yield ctx.finding(f"include_thoughts was asked but no {opening}…{closing} section is in the content", pointer=pointer, evidence=text[:200])
+
+
+_MAGIC = {
+    "image/png": (b"\x89PNG\r\n\x1a\n",),
+    "image/jpeg": (b"\xff\xd8\xff",),
+    "image/jpg": (b"\xff\xd8\xff",),
+    "image/gif": (b"GIF87a", b"GIF89a"),
+    "image/webp": (b"RIFF",),
+    "audio/wav": (b"RIFF",),
+    "audio/mp3": (b"ID3", b"\xff\xfb", b"\xff\xf3", b"\xff\xf2"),
+    "audio/mpeg": (b"ID3", b"\xff\xfb", b"\xff\xf3", b"\xff\xf2"),
+}
+_PLACEHOLDER = re.compile(r"^<[A-Z0-9_]+>$")
+
+
+@rule(
+    "output.media-data",
+    severity=Severity.ERROR,
+    rationale="Generated media in message.audio.data is base64 whose bytes are of the declared MIME type; otherwise the client writes a broken file.",
+    citation="Vertex docs (seed, Bildgenerierung): audio.data with extra_content.google.mime_type; OpenAI spec ChatCompletionResponseMessage.audio.data (base64)",
+    applies="completion",
+)
+def media_data_decodes(ctx: RuleContext):
+    for position, choice in _choices(ctx.completion):
+        audio = _message(choice).get("audio")
+        if not isinstance(audio, dict) or "data" not in audio:
+            continue
+        pointer = f"/choices/{position}/message/audio/data"
+        data = audio.get("data")
+        extra = audio.get("extra_content") if isinstance(audio.get("extra_content"), dict) else {}
+        mime = ((extra.get("google") or {}).get("mime_type")) if isinstance(extra.get("google"), dict) else None
+        if isinstance(data, str) and _PLACEHOLDER.match(data):
+            yield ctx.finding(f"audio.data is the placeholder {data} (a documentation sample), not media: not checked", severity=Severity.INFO, pointer=pointer)
+            continue
+        try:
+            raw = base64.b64decode(data, validate=True) if isinstance(data, str) else None
+        except (binascii.Error, ValueError):
+            raw = None
+        if not raw:
+            yield ctx.finding("audio.data is not base64", pointer=pointer, evidence=repr(data)[:100])
+            continue
+        magic = _MAGIC.get((mime or "").lower())
+        if magic and not raw.startswith(magic):
+            yield ctx.finding(f"audio.data does not start like {mime}", pointer=pointer, evidence=raw[:16].hex())
