@@ -131,3 +131,12 @@ def test_rules_lists_every_rule_with_a_citation():
     assert result.returncode == 0
     for rule_id in rule_ids():
         assert rule_id in result.stdout
+
+
+def test_rule_documentation_is_current():
+    from .conftest import REPO
+
+    result = cli("rules", "--format", "markdown")
+    assert result.returncode == 0
+    committed = (REPO / "docs" / "rules.md").read_text(encoding="utf-8")
+    assert result.stdout == committed, "docs/rules.md is out of date: chat-conformance rules --format markdown > docs/rules.md"

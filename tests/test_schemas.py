@@ -401,3 +401,25 @@ def test_self_deployed_request_without_model():
     request = {"messages": [{"role": "user", "content": "Write a story about a magic backpack."}]}
     assert messages(profile_schemas("openai").request(request)) == ["/: missing required property 'model'"]
     assert profile_schemas("vertex").request(request) == []
+
+
+# -- the shape cache never changes a verdict ------------------------------------------------------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_texts = st.sampled_from(["", "stop", "length", "tool_calls", "assistant", "user", "function", "chat.completion.chunk", "x", "é"])
+_scalars = st.one_of(st.none(), st.booleans(), st.integers(-3, 3), st.floats(-2, 2, allow_nan=False), _texts)
+_values = st.recursive(_scalars, lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(_texts, inner, max_size=3)), max_leaves=8)
+_deltas = st.fixed_dictionaries({}, optional={"role": _scalars, "content": _scalars, "refusal": _scalars, "tool_calls": _values})
+_chunks = st.fixed_dictionaries(
+    {"choices": st.lists(st.fixed_dictionaries({"index": _scalars, "delta": _deltas}, optional={"finish_reason": _scalars, "logprobs": _scalars}), max_size=2)},
+    optional={"id": _scalars, "object": _scalars, "created": _scalars, "model": _scalars, "usage": _values, "system_fingerprint": _scalars, "service_tier": _scalars},
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(chunk=_chunks, kind=st.sampled_from(["chunk", "response"]), profile=st.sampled_from(["openai", "vertex"]))
+def test_shape_cache_gives_the_uncached_verdict(chunk, kind, profile):
+    schemas = profile_schemas(profile)
+    assert schemas.issues(kind, chunk) == schemas._issues(kind, chunk)

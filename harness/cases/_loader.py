@@ -136,6 +136,7 @@ def load_case_file(path: Path, *, known_rules: Collection[str], recordings_dir: 
             status=raw_expect.get("status", 200),
             streamed=raw_expect.get("streamed"),
             accept_rejection=raw_expect.get("accept_rejection", False),
+            differential=raw_expect.get("differential", False),
             rules=raw_expect.get("rules", {}),
             disable=raw_expect.get("disable", {}),
         )
@@ -153,6 +154,7 @@ def load_case_file(path: Path, *, known_rules: Collection[str], recordings_dir: 
         description=data.get("description"),
         vertex=data.get("vertex", {}),
         profile=data.get("profile"),
+        parameter=data.get("parameter"),
         recordings_dir=recordings_dir,
     )
 

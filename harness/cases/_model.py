@@ -27,6 +27,8 @@ class Expect:
     streamed: bool | None = None
     accept_rejection: bool = False
     """A clean 4xx means "not supported": reported as info, not as a failure."""
+    differential: bool = False
+    """Also send the request the other way (stream flipped) and compare the answers."""
     rules: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     disable: Mapping[str, str] = field(default_factory=dict)
 
@@ -73,6 +75,8 @@ class Case:
     vertex: Mapping[str, str] = field(default_factory=dict)
     profile: str | None = None
     """Overrides the endpoint's schema profile for this case."""
+    parameter: str | None = None
+    """The request parameter the case is about; results give it a status per endpoint."""
     recordings_dir: Path | None = None
     """Where this case's recordings live: `recordings/` beside the case folder it was loaded from."""
 

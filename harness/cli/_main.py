@@ -334,17 +334,27 @@ def show(case_id: str, endpoint_name: str | None, config: Path | None, case_dirs
 
 
 @cli.command()
-def rules() -> None:
-    """List the rules: id, severity, rationale and where the expectation comes from."""
-    console = _console()
+@click.option("--format", "output_format", type=click.Choice(["table", "markdown", "json"]), default="table", show_default=True)
+def rules(output_format: str) -> None:
+    """List the rules: id, severity, what they judge, rationale and where the expectation comes from."""
+    if output_format == "markdown":
+        from ..report import rules_markdown
+
+        click.echo(rules_markdown(), nl=False)
+        return
+    ordered = sorted(registry().values(), key=lambda r: r.id)
+    if output_format == "json":
+        fields = ("id", "severity", "applies", "rationale", "citation")
+        click.echo(json.dumps([{f: str(getattr(r, f)) for f in fields} for r in ordered], indent=2, ensure_ascii=False))
+        return
     from rich.table import Table
 
     table = Table(header_style="bold")
     for column in ("rule", "severity", "judges", "rationale", "citation"):
         table.add_column(column, overflow="fold", no_wrap=column == "rule")
-    for rule_ in sorted(registry().values(), key=lambda r: r.id):
+    for rule_ in ordered:
         table.add_row(rule_.id, str(rule_.severity), rule_.applies, rule_.rationale, rule_.citation)
-    console.print(table)
+    _console().print(table)
 
 
 cli.add_command(check)

@@ -11,6 +11,11 @@ from ..validators import Finding, Severity
 
 __all__ = ["Mode", "Verdict", "CaseResult"]
 
+# Rules whose error means "the parameter was accepted but had no effect".
+_EFFECT_RULES = frozenset(
+    {"params.n", "params.max-tokens", "params.stop", "params.response-format", "tool-choice.honoured", "usage.stream"}
+)
+
 
 class Mode(str, enum.Enum):
     LIVE = "live"
@@ -52,7 +57,29 @@ class CaseResult:
     origin: str | None = None
     """Where the judged bytes came from: live, or the recording's origin."""
     duration: float = 0.0
+    parameter: str | None = None
+    """The request parameter the case is about, if any; see `parameter_status`."""
     exchanges: list[Exchange] = field(default_factory=list, repr=False)
+
+    @property
+    def parameter_status(self) -> str | None:
+        """honoured / rejected / ignored / broken, for a case about one parameter.
+
+        honoured: accepted, and every check of its effect passed (for parameters with no checkable
+        effect, such as temperature or seed, that means accepted without error). rejected: a clean
+        4xx with an error body. ignored: accepted, but its effect is missing (n, max_tokens, stop,
+        tool_choice, response_format, include_usage). broken: a 5xx, a transport failure, or wrong output.
+        """
+        if self.parameter is None or self.verdict in (Verdict.SKIP, Verdict.STALE):
+            return None
+        errors = [f for f in self.findings if f.severity is Severity.ERROR]
+        if any(f.rule in ("http.server-error", "transport.failure") for f in errors):
+            return "broken"
+        if any(f.rule == "http.status" and f.severity is Severity.INFO and f.message.startswith("rejected") for f in self.findings):
+            return "rejected"
+        if any(f.rule in _EFFECT_RULES for f in errors):
+            return "ignored"
+        return "broken" if errors else "honoured"
 
     @property
     def worst(self) -> Severity | None:
@@ -72,7 +99,7 @@ class CaseResult:
             "findings": [finding.to_json() for finding in self.findings],
             "duration_s": round(self.duration, 4),
         }
-        for key in ("skip_reason", "detail", "command", "origin"):
+        for key in ("skip_reason", "detail", "command", "origin", "parameter", "parameter_status"):
             if getattr(self, key) is not None:
                 out[key] = getattr(self, key)
         return out

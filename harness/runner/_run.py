@@ -7,10 +7,11 @@ out of a report.
 
 from __future__ import annotations
 
+import json
 import shlex
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +30,7 @@ from ..transport import (
     read_cassette,
     write_cassette,
 )
-from ..validators import Finding, Location, Severity, judge_exchange
+from ..validators import Finding, Location, Severity, compare_stream_and_json, judge_exchange
 from ..validators._rules_runner import CASE_DEPENDENCY, RECORDING_STALE, TRANSPORT_FAILURE
 from ._requests import build_request
 from ._results import CaseResult, Mode, Verdict, verdict_for
@@ -124,7 +125,7 @@ class Runner:
         return result
 
     def _run_case(self, case: Case, endpoint: Endpoint) -> CaseResult:
-        base = dict(case_id=case.id, endpoint=endpoint.name, feature=case.feature)
+        base = dict(case_id=case.id, endpoint=endpoint.name, feature=case.feature, parameter=case.parameter)
         if not case.applies(endpoint.kind):
             return CaseResult(
                 **base,
@@ -167,6 +168,7 @@ class Runner:
         exchanges: list[Exchange] = []
         responses: dict[str, Any] = {}
         replay = transport if isinstance(transport, ReplayTransport) else None
+        sent_steps: list[str] = []
         for step in case.steps:
             try:
                 request = build_request(case, step, endpoint, responses)
@@ -182,20 +184,31 @@ class Runner:
                     Finding(CASE_DEPENDENCY, Severity.ERROR, f"step {step.name} not sent: {missing}", Location(step=step.name))
                 )
                 break
-            if replay is not None:
-                stale = _staleness(request, replay.recorded(step.name), redactor)
-                if stale is not None:
-                    return self._stale(case, endpoint, step, stale, base)
-            exchange = transport.send(step.name, request)
-            exchanges.append(exchange)
-            findings.extend(_failure_findings(exchange))
-            judgement = judge_exchange(
-                exchange, step, request=request.json(), profile=self._profile(case, endpoint), selected=self.settings.rules
-            )
-            findings.extend(judgement.findings)
-            responses[step.name] = judgement.completion
+            variants = [(step, request)]
+            if step.expect.differential:
+                variants.append(_flipped(step, request))
+            completions = []
+            for variant, variant_request in variants:
+                if replay is not None:
+                    stale = _staleness(variant_request, replay.recorded(variant.name), redactor)
+                    if stale is not None:
+                        return self._stale(case, endpoint, variant, stale, base)
+                exchange = transport.send(variant.name, variant_request)
+                sent_steps.append(variant.name)
+                exchanges.append(exchange)
+                findings.extend(_failure_findings(exchange))
+                judgement = judge_exchange(
+                    exchange, variant, request=variant_request.json(), profile=self._profile(case, endpoint), selected=self.settings.rules
+                )
+                findings.extend(judgement.findings)
+                completions.append(judgement.completion)
+            responses[step.name] = completions[0]
+            if step.expect.differential:
+                streamed, plain = completions if step.stream else reversed(completions)
+                forced = isinstance(request.json().get("tool_choice"), dict) or request.json().get("tool_choice") == "required"
+                findings.extend(compare_stream_and_json(streamed, plain, step=step.name, forced_tool=forced))
         if replay is not None:
-            extra = [e.step for e in replay.cassette.exchanges if e.step not in {s.name for s in case.steps}]
+            extra = [e.step for e in replay.cassette.exchanges if e.step not in sent_steps]
             if extra:
                 return self._stale(case, endpoint, None, f"the recording has steps the case no longer has: {', '.join(extra)}", base)
         return CaseResult(**base, verdict=verdict_for(findings), findings=findings, exchanges=exchanges)
@@ -212,6 +225,22 @@ class Runner:
             Location(step=step.name if step else None),
         )
         return CaseResult(**base, verdict=Verdict.STALE, findings=[finding], detail=why, command=command)
+
+
+def _flipped(step: Step, request: HTTPRequest) -> tuple[Step, HTTPRequest]:
+    """The same step sent the other way: streamed if it was not, and not streamed if it was."""
+    body = dict(request.json())
+    if step.stream:
+        body.pop("stream", None)
+        body.pop("stream_options", None)
+        name = f"{step.name}~json"
+    else:
+        body["stream"] = True
+        name = f"{step.name}~stream"
+    headers = {**request.headers, "accept": "text/event-stream" if body.get("stream") else "application/json"}
+    flipped_request = HTTPRequest(request.method, request.url, headers, json.dumps(body, ensure_ascii=False).encode())
+    expect = replace(step.expect, differential=False, streamed=None)
+    return Step(name=name, body=body, headers=step.headers, expect=expect), flipped_request
 
 
 def _failure_findings(exchange: Exchange) -> list[Finding]:

@@ -2,6 +2,7 @@
 
 from ._accumulate import StreamAccumulator, accumulate_chunks
 from ._context import ExchangeFacts, FindingCollector, ParsedEvent, RuleContext
+from ._differential import compare_stream_and_json
 from ._engine import Judgement, StreamJudge, judge_exchange
 from ._findings import Finding, Location, Severity
 from ._registry import Rule, registry, resolve_rule_selection, rule, rule_ids, stream_rule
@@ -19,6 +20,7 @@ __all__ = [
     "StreamAccumulator",
     "StreamJudge",
     "accumulate_chunks",
+    "compare_stream_and_json",
     "judge_exchange",
     "registry",
     "resolve_rule_selection",

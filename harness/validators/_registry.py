@@ -91,6 +91,7 @@ def rule_ids() -> list[str]:
 
 def _load_builtin_rules() -> None:
     from . import (  # noqa: F401  (modules register their rules on import)
+        _differential,
         _rules_basic,
         _rules_client,
         _rules_completion,

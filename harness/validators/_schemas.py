@@ -70,6 +70,8 @@ class ProfileSchemas:
             for kind, entry in entries.items()
         }
         self._located: dict[tuple[str, tuple[Any, ...]], str] = {}
+        self._constrained = {kind: frozenset(_constrained_names(v.schema, main)) for kind, v in self._validators.items()}
+        self._valid_shapes: set[tuple[str, Any]] = set()
 
     def __repr__(self) -> str:
         return f"ProfileSchemas({self.name!r})"
@@ -92,7 +94,29 @@ class ProfileSchemas:
         return self.issues("error", instance)
 
     def issues(self, kind: str, instance: Any) -> list[SchemaIssue]:
-        """Issues sorted by pointer, at most MAX_ISSUES; [] when the instance is valid."""
+        """Issues sorted by pointer, at most MAX_ISSUES; [] when the instance is valid.
+
+        The chunks of one stream nearly all have the same shape, so validity is cached by shape:
+        the instance with every string and number replaced by its type, except under property
+        names that carry a value constraint somewhere in the schema (enum, const, pattern,
+        bounds, format). Two instances of one shape get the same verdict from these schemas.
+        """
+        try:
+            shape = (kind, _shape(instance, self._constrained[kind]))
+        except _Unhashable:
+            return self._issues(kind, instance)
+        if shape in self._valid_shapes:
+            return []
+        found = self._issues(kind, instance)
+        if not found:
+            # Only validity is cached: an invalid instance is validated again, so that its issues
+            # name its own values.
+            if len(self._valid_shapes) >= _MAX_SHAPES:
+                self._valid_shapes.clear()
+            self._valid_shapes.add(shape)
+        return found
+
+    def _issues(self, kind: str, instance: Any) -> list[SchemaIssue]:
         try:
             validator = self._validators[kind]
         except KeyError:
@@ -133,6 +157,88 @@ class ProfileSchemas:
             found = _walk(self._entries[kind], "", path, 0, self._main, 0)
             self._located[key] = found if found is not None else "/".join(str(part) for part in path)
         return self._located[key]
+
+
+_MAX_SHAPES = 4096
+# Keywords whose verdict depends on a value, not only on its JSON type and the structure around it
+# (`not`, `if` and `contains` are included to stay on the safe side: fewer cache hits, never a wrong verdict).
+_VALUE_KEYWORDS = ("enum", "const", "pattern", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum",
+                   "minLength", "maxLength", "format", "multipleOf", "uniqueItems", "not", "if", "contains")
+
+
+class _Unhashable(Exception):
+    pass
+
+
+def _constrained_names(schema: Any, main: dict[str, Any]) -> set[str]:
+    """Property names whose value (not just its type) some reachable subschema constrains: directly,
+    or through the items of an array or the values of a map held under that name."""
+    names: set[str] = set()
+    seen_refs: set[str] = set()
+
+    def resolve(sub: Any) -> Any:
+        hops = 0
+        while isinstance(sub, dict) and isinstance(sub.get("$ref"), str) and "#/$defs/" in sub["$ref"] and hops < 50:
+            sub = main["$defs"].get(sub["$ref"].split("#/$defs/")[1], {})
+            hops += 1
+        return sub
+
+    def constrains(sub: Any, depth: int = 0) -> bool:
+        sub = resolve(sub)
+        if not isinstance(sub, dict) or depth > 8:
+            return False
+        if any(key in sub for key in _VALUE_KEYWORDS):
+            return True
+        if any(constrains(x, depth + 1) for key in ("anyOf", "oneOf", "allOf") for x in sub.get(key, ())):
+            return True
+        return constrains(sub.get("items"), depth + 1) or constrains(sub.get("additionalProperties"), depth + 1)
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            if isinstance(ref, str) and "#/$defs/" in ref and ref not in seen_refs:
+                seen_refs.add(ref)
+                walk(main["$defs"].get(ref.split("#/$defs/")[1], {}))
+            for name, sub in (node.get("properties") or {}).items():
+                if constrains(sub):
+                    names.add(name)
+            if isinstance(node.get("patternProperties"), dict) or isinstance(node.get("propertyNames"), dict):
+                names.add("*")
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(schema)
+    if constrains({k: v for k, v in resolve(schema).items() if k in ("items", "additionalProperties")} if isinstance(resolve(schema), dict) else None):
+        names.add("*")  # values with no property name of their own are constrained: no safe abstraction
+    return names
+
+
+def _shape(value: Any, constrained: frozenset[str]) -> Any:
+    """A hashable abstraction of `value` that the schema cannot tell apart from `value` itself."""
+    if "*" in constrained:
+        raise _Unhashable
+    if isinstance(value, dict):
+        return (
+            "o",
+            tuple(
+                (key, json.dumps(item, sort_keys=True) if key in constrained else _shape(item, constrained))
+                for key, item in value.items()
+            ),
+        )
+    if isinstance(value, list):
+        return ("a", tuple(_shape(item, constrained) for item in value))
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        return "s"
+    if isinstance(value, int):
+        return "i"
+    if isinstance(value, float):
+        return "fi" if value.is_integer() else "f"  # JSON Schema's integer type accepts 1.0
+    raise _Unhashable
 
 
 @cache
