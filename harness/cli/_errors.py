@@ -9,9 +9,10 @@ import click
 
 from ..errors import InputError
 
-__all__ = ["EXIT_OK", "EXIT_FINDINGS", "EXIT_INPUT", "handle_input_errors"]
+__all__ = ["EXIT_OK", "EXIT_FINDINGS", "EXIT_INPUT", "EXIT_INTERRUPTED", "handle_input_errors"]
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INPUT = 0, 1, 2
+EXIT_INTERRUPTED = 130  # the shell's convention for Ctrl-C (128 + SIGINT)
 
 
 def handle_input_errors(func):

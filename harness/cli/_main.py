@@ -23,11 +23,13 @@ from .._version import __version__
 from ..cases import Case, bundled_cases_dir, load_cases
 from ..endpoints import Endpoint, adhoc_endpoint, bundled_endpoints, find_config, load_config
 from ..errors import InputError, UsageError
-from ..runner import CaseResult, Mode, Runner, RunSettings, Verdict, build_request, curl_command
+from ..report import ResultsLog, run_header, write_reports
+from ..runner import CaseResult, Mode, Runner, RunSettings, Verdict, build_request, curl_command, load_baseline
 from ..transport import Limits
 from ..validators import Severity, registry, resolve_rule_selection, rule_ids
 from ._check import check
-from ._errors import EXIT_FINDINGS, EXIT_OK, handle_input_errors
+from ._diff import diff, report
+from ._errors import EXIT_FINDINGS, EXIT_INTERRUPTED, EXIT_OK, handle_input_errors
 
 __all__ = ["main", "cli"]
 
@@ -177,9 +179,19 @@ def cli() -> None:
 @click.option("--quiet", "-q", is_flag=True, help="Print only the summary line and failing results.")
 @click.option("--connect-timeout", type=float, default=Limits.connect_timeout, show_default=True, help="Seconds to wait for a connection.")
 @click.option("--read-timeout", type=float, default=Limits.read_timeout, show_default=True, help="Longest silence between two reads, in seconds.")
-@click.option("--total-timeout", type=float, default=Limits.total_timeout, show_default=True, help="Longest one response may take, in seconds.")
+@click.option("--total-timeout", type=float, default=Limits.total_timeout, show_default=True, help="Longest one response (a whole stream included) may take, in seconds.")
 @click.option("--retries", type=click.IntRange(0, 10), default=Limits.retries, show_default=True, help="Retries after a 429 or 503 (honouring Retry-After).")
+@click.option("--backoff-cap", type=float, default=Limits.backoff_cap, show_default=True, help="Longest wait before a retry, in seconds, also when Retry-After asks for more.")
 @click.option("--max-response-mb", type=float, default=Limits.max_response_bytes / 2**20, show_default=True, help="Largest response body read, in MiB.")
+@click.option(
+    "--report-dir",
+    type=click.Path(path_type=Path),
+    default=Path("reports/latest"),
+    show_default=True,
+    help="Where results.jsonl (written as results arrive) and report.json, junit.xml, report.md, report.html go.",
+)
+@click.option("--baseline", type=click.Path(path_type=Path), help="Known quirks per endpoint: matching findings are reported as known and do not fail the run.")
+@click.option("--repeat", type=click.IntRange(1, 100), default=1, show_default=True, help="Run each case K times: pass^k, pass@k, and `flaky` when runs disagree.")
 @handle_input_errors
 def run(**params) -> None:
     """Run cases against endpoints and print a verdict per case × endpoint.
@@ -209,13 +221,37 @@ def run(**params) -> None:
         read_timeout=params["read_timeout"],
         total_timeout=params["total_timeout"],
         retries=params["retries"],
+        backoff_cap=params["backoff_cap"],
         max_response_bytes=int(params["max_response_mb"] * 2**20),
     )
-    settings = RunSettings(mode=mode, limits=limits, rules=rules, recordings_dir=params["recordings_dir"])
-    results = _run_with_progress(settings, cases, endpoints, quiet=params["quiet"])
+    baseline = load_baseline(params["baseline"], known_rules=set(rule_ids())) if params["baseline"] else None
+    settings = RunSettings(mode=mode, limits=limits, rules=rules, recordings_dir=params["recordings_dir"], repeat=params["repeat"])
+    report_dir: Path = params["report_dir"]
+    header = run_header(mode, cases, endpoints, repeat=params["repeat"], baseline=str(params["baseline"]) if baseline else None)
+    log = ResultsLog(report_dir, header)
+    results: list[CaseResult] = []
+
+    def keep(result: CaseResult) -> None:
+        if baseline is not None:
+            baseline.apply([result])
+        log.append(result)
+        results.append(result)
+
+    interrupted = False
+    try:
+        _run_with_progress(settings, cases, endpoints, quiet=params["quiet"], on_result=keep)
+    except KeyboardInterrupt:
+        interrupted = True
+    log.close(interrupted=interrupted)
+    write_reports(report_dir)
     threshold = Severity.parse(params["fail_on"])
     _print_results(results, params["output_format"], params["quiet"])
-    failed = any(f.severity >= threshold for r in results for f in r.findings)
+    if not params["quiet"] or interrupted:
+        click.echo(f"reports: {report_dir}/ (results.jsonl, report.json, junit.xml, report.md, report.html)", err=True)
+    if interrupted:
+        click.echo(f"interrupted: {len(results)} finished result(s) kept in the reports", err=True)
+        sys.exit(EXIT_INTERRUPTED)
+    failed = any(f.severity >= threshold for r in results for f in r.open_findings)
     sys.exit(EXIT_FINDINGS if failed else EXIT_OK)
 
 
@@ -223,11 +259,11 @@ def _split(values: Sequence[str]) -> list[str]:
     return [part.strip() for value in values for part in value.split(",") if part.strip()]
 
 
-def _run_with_progress(settings: RunSettings, cases: list[Case], endpoints: list[Endpoint], *, quiet: bool) -> list[CaseResult]:
-    total = len(cases) * len(endpoints)
+def _run_with_progress(settings: RunSettings, cases: list[Case], endpoints: list[Endpoint], *, quiet: bool, on_result) -> list[CaseResult]:
+    total = len(cases) * len(endpoints) * settings.repeat
     console = _console(stderr=True)
     if quiet or not console.is_terminal or settings.mode is Mode.REPLAY and total < 200:
-        return Runner(settings).run(cases, endpoints)
+        return Runner(settings, on_result=on_result).run(cases, endpoints)
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     with Progress(
@@ -236,7 +272,8 @@ def _run_with_progress(settings: RunSettings, cases: list[Case], endpoints: list
         task = progress.add_task("running", total=total)
 
         def advance(result: CaseResult) -> None:
-            progress.update(task, advance=1, description=f"{result.endpoint} {result.case_id}: {result.verdict}")
+            on_result(result)
+            progress.update(task, advance=settings.repeat, description=f"{result.endpoint} {result.case_id}: {result.verdict}")
 
         return Runner(settings, on_result=advance).run(cases, endpoints)
 
@@ -250,7 +287,7 @@ def _print_results(results: list[CaseResult], output_format: str, quiet: bool) -
         click.echo(summary_line(results), err=True)
         return
     console = _console()
-    shown = [r for r in results if r.verdict in (Verdict.FAIL, Verdict.STALE)] if quiet else results
+    shown = [r for r in results if r.verdict in (Verdict.FAIL, Verdict.STALE, Verdict.FLAKY)] if quiet else results
     if shown:
         render_table(shown, console)
     console.print(summary_line(results))
@@ -358,6 +395,8 @@ def rules(output_format: str) -> None:
 
 
 cli.add_command(check)
+cli.add_command(diff)
+cli.add_command(report)
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -88,6 +88,7 @@ _EXAMPLES: Mapping[str, str] = {
     "endpoint_id": "1234567890",
     "dedicated": "true",
     "profile": "vertex",
+    "redact_project": "true",
 }
 
 _FLAGS: Mapping[str, str] = {
@@ -294,6 +295,8 @@ class _EndpointReader:
                 self.fail(f"{self.dotted('profile')}: unknown profile {settings['profile']!r}; use one of {', '.join(PROFILES)}", "profile")
         if dedicated:
             settings["dedicated"] = True
+        if self.flag(raw, "redact_project"):
+            settings["redact_project"] = True
         settings["models"] = self.string_map(raw, "models", _ROLE, "role", "lowercase letters, digits, '_' and '-'")
         settings["headers"] = self.string_map(raw, "headers", _HEADER_NAME, "header name", "an HTTP token")
         for header in settings["headers"]:

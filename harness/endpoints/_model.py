@@ -52,12 +52,12 @@ REQUIRED_FIELDS: Mapping[str, tuple[str, ...]] = MappingProxyType(
 APPLICABLE_FIELDS: Mapping[str, frozenset[str]] = MappingProxyType(
     {
         "vertex": frozenset(
-            {"kind", "auth", "model", "models", "base_url", "headers", "profile", "project", "location", "api_version"}
+            {"kind", "auth", "model", "models", "base_url", "headers", "profile", "project", "location", "api_version", "redact_project"}
         ),
         "vertex-endpoint": frozenset(
             {
                 "kind", "auth", "model", "models", "base_url", "headers", "profile", "project", "location",
-                "api_version", "endpoint_id", "dedicated", "project_number",
+                "api_version", "endpoint_id", "dedicated", "project_number", "redact_project",
             }
         ),
         "openai-compatible": frozenset({"kind", "auth", "model", "models", "base_url", "headers", "profile"}),
@@ -133,6 +133,9 @@ class Endpoint:
     endpoint_id: str | None = None
     dedicated: bool = False
     headers: Mapping[str, str] = field(default_factory=lambda: _frozen({}), hash=False)
+    redact_project: bool = False
+    """Vertex kinds: replace the project id and number by <redacted> in everything written
+    (recordings, reports), URL paths and host names included."""
     profile: str | None = None
     """Schema profile answers are judged by: `openai` (the published spec) or `vertex` (plus what
     Vertex documents). Default: vertex for the Vertex kinds, openai otherwise."""

@@ -1,10 +1,14 @@
 """Running cases against endpoints, live or from recordings, and the results it gives."""
 
+from ._baseline import Baseline, BaselineEntry, load_baseline
 from ._requests import build_request, curl_command, request_url
 from ._results import CaseResult, Mode, Verdict
-from ._run import Runner, RunSettings, first_difference, record_command, results_summary
+from ._run import Runner, RunSettings, endpoint_redactor, first_difference, record_command, results_summary
 
 __all__ = [
+    "Baseline",
+    "BaselineEntry",
+    "load_baseline",
     "CaseResult",
     "Mode",
     "RunSettings",
@@ -12,6 +16,7 @@ __all__ = [
     "Verdict",
     "build_request",
     "curl_command",
+    "endpoint_redactor",
     "first_difference",
     "record_command",
     "request_url",

@@ -1,4 +1,4 @@
-"""The outcome of one case against one endpoint."""
+"""The outcome of one case against one endpoint, and how it is written down."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any
 from ..transport import Exchange
 from ..validators import Finding, Severity
 
-__all__ = ["Mode", "Verdict", "CaseResult"]
+__all__ = ["Mode", "Verdict", "CaseResult", "verdict_for", "timings_of"]
 
 # Rules whose error means "the parameter was accepted but had no effect".
 _EFFECT_RULES = frozenset(
@@ -33,6 +33,8 @@ class Verdict(str, enum.Enum):
     PASS = "pass"
     WARN = "warn"
     FAIL = "fail"
+    FLAKY = "flaky"
+    """With --repeat: some runs passed and some failed."""
     STALE = "stale"
     """The recording was made for a different request than the case now sends."""
     SKIP = "skip"
@@ -59,6 +61,10 @@ class CaseResult:
     duration: float = 0.0
     parameter: str | None = None
     """The request parameter the case is about, if any; see `parameter_status`."""
+    timings: dict[str, float] | None = None
+    """Seconds, from the first step's answer: headers, first chunk, total (see timings_of)."""
+    runs: list[str] | None = None
+    """With --repeat K: the verdict of each run, in order."""
     exchanges: list[Exchange] = field(default_factory=list, repr=False)
 
     @property
@@ -72,7 +78,7 @@ class CaseResult:
         """
         if self.parameter is None or self.verdict in (Verdict.SKIP, Verdict.STALE):
             return None
-        errors = [f for f in self.findings if f.severity is Severity.ERROR]
+        errors = [f for f in self.findings if f.severity is Severity.ERROR and f.known is None]
         if any(f.rule in ("http.server-error", "transport.failure") for f in errors):
             return "broken"
         if any(f.rule == "http.status" and f.severity is Severity.INFO and f.message.startswith("rejected") for f in self.findings):
@@ -82,13 +88,24 @@ class CaseResult:
         return "broken" if errors else "honoured"
 
     @property
-    def worst(self) -> Severity | None:
-        return max((f.severity for f in self.findings), default=None)
+    def open_findings(self) -> list[Finding]:
+        """Findings no baseline accepts: the ones that decide the verdict and the exit code."""
+        return [f for f in self.findings if f.known is None]
 
     @property
     def first_problem(self) -> Finding | None:
-        ordered = sorted(self.findings, key=lambda f: -f.severity)
+        ordered = sorted(self.open_findings, key=lambda f: -f.severity)
         return ordered[0] if ordered else None
+
+    @property
+    def pass_all(self) -> bool | None:
+        """pass^k: every one of the repeated runs passed (None without --repeat)."""
+        return None if not self.runs else all(run in ("pass", "warn") for run in self.runs)
+
+    @property
+    def pass_any(self) -> bool | None:
+        """pass@k: at least one of the repeated runs passed (None without --repeat)."""
+        return None if not self.runs else any(run in ("pass", "warn") for run in self.runs)
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -99,16 +116,56 @@ class CaseResult:
             "findings": [finding.to_json() for finding in self.findings],
             "duration_s": round(self.duration, 4),
         }
-        for key in ("skip_reason", "detail", "command", "origin", "parameter", "parameter_status"):
+        for key in ("skip_reason", "detail", "command", "origin", "parameter", "parameter_status", "timings", "runs"):
             if getattr(self, key) is not None:
                 out[key] = getattr(self, key)
+        if self.runs:
+            out["pass_all"], out["pass_any"] = self.pass_all, self.pass_any
+            out["pass_rate"] = round(sum(run in ("pass", "warn") for run in self.runs) / len(self.runs), 4)
         return out
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> CaseResult:
+        return cls(
+            case_id=data["case"],
+            endpoint=data["endpoint"],
+            feature=data["feature"],
+            verdict=Verdict(data["verdict"]),
+            findings=[Finding.from_json(f) for f in data.get("findings", ())],
+            skip_reason=data.get("skip_reason"),
+            detail=data.get("detail"),
+            command=data.get("command"),
+            origin=data.get("origin"),
+            duration=data.get("duration_s", 0.0),
+            parameter=data.get("parameter"),
+            timings=data.get("timings"),
+            runs=data.get("runs"),
+        )
 
 
 def verdict_for(findings: list[Finding]) -> Verdict:
-    worst = max((f.severity for f in findings), default=None)
+    worst = max((f.severity for f in findings if f.known is None), default=None)
     if worst is Severity.ERROR:
         return Verdict.FAIL
     if worst is Severity.WARNING:
         return Verdict.WARN
     return Verdict.PASS
+
+
+def timings_of(exchanges: list[Exchange]) -> dict[str, float] | None:
+    """Latency figures of the first exchange's final attempt: time to headers, to the first body
+    chunk, total, and for streams the median and 95th percentile gap between chunks."""
+    if not exchanges or exchanges[0].response is None:
+        return None
+    response = exchanges[0].response
+    out: dict[str, float] = {}
+    if response.headers_at is not None:
+        out["headers_s"] = round(response.headers_at, 6)
+    if response.offsets:
+        out["first_chunk_s"] = round(response.offsets[0], 6)
+        out["total_s"] = round(response.offsets[-1], 6)
+        gaps = sorted(b - a for a, b in zip(response.offsets, response.offsets[1:]))
+        if gaps:
+            out["gap_p50_s"] = round(gaps[len(gaps) // 2], 6)
+            out["gap_p95_s"] = round(gaps[min(len(gaps) - 1, int(len(gaps) * 0.95))], 6)
+    return out or None

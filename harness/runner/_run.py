@@ -23,6 +23,7 @@ from ..transport import (
     HTTPRequest,
     Limits,
     LiveTransport,
+    SECRET_HEADERS,
     Redactor,
     ReplayTransport,
     Transport,
@@ -33,9 +34,9 @@ from ..transport import (
 from ..validators import Finding, Location, Severity, compare_stream_and_json, judge_exchange
 from ..validators._rules_runner import CASE_DEPENDENCY, RECORDING_STALE, TRANSPORT_FAILURE
 from ._requests import build_request
-from ._results import CaseResult, Mode, Verdict, verdict_for
+from ._results import CaseResult, Mode, Verdict, timings_of, verdict_for
 
-__all__ = ["RunSettings", "Runner", "record_command", "first_difference", "results_summary"]
+__all__ = ["RunSettings", "Runner", "endpoint_redactor", "record_command", "first_difference", "results_summary"]
 
 
 @dataclass
@@ -46,7 +47,20 @@ class RunSettings:
     """Rule ids to run (None: all)."""
     recordings_dir: Path | None = None
     """Read and write recordings here instead of beside each case folder."""
+    repeat: int = 1
+    """Run each case this many times; mixed outcomes give the verdict flaky."""
     environ: Mapping[str, str] | None = None
+
+
+def endpoint_redactor(endpoint: Endpoint) -> Redactor:
+    """What must never be written for this endpoint: secret header values, and with
+    redact_project the project id and number (URL paths and dedicated host names included)."""
+    redactor = Redactor(value for name, value in endpoint.headers.items() if name.lower() in SECRET_HEADERS)
+    if endpoint.redact_project:
+        for value in (endpoint.project, endpoint.project_number):
+            if value:
+                redactor.add(value, short_ok=True)
+    return redactor
 
 
 def record_command(case_id: str, endpoint: str) -> str:
@@ -120,8 +134,10 @@ class Runner:
 
     def run_case(self, case: Case, endpoint: Endpoint) -> CaseResult:
         started = time.perf_counter()
-        result = self._run_case(case, endpoint)
+        runs = [self._run_case(case, endpoint) for _ in range(max(1, self.settings.repeat))]
+        result = _combine(runs) if len(runs) > 1 else runs[0]
         result.duration = time.perf_counter() - started
+        result.timings = timings_of(result.exchanges)
         return result
 
     def _run_case(self, case: Case, endpoint: Endpoint) -> CaseResult:
@@ -135,7 +151,7 @@ class Runner:
             )
         mode = self.settings.mode
         path = self._recording(case, endpoint)
-        redactor = Redactor()
+        redactor = endpoint_redactor(endpoint)
         transport: Transport
         if mode is Mode.REPLAY:
             if not path.is_file():
@@ -225,6 +241,21 @@ class Runner:
             Location(step=step.name if step else None),
         )
         return CaseResult(**base, verdict=Verdict.STALE, findings=[finding], detail=why, command=command)
+
+
+def _combine(runs: list[CaseResult]) -> CaseResult:
+    """One result for K runs of a case: pass or fail when they agree, flaky when they do not."""
+    first = runs[0]
+    if first.verdict in (Verdict.SKIP, Verdict.STALE):
+        return first
+    verdicts = [str(run.verdict) for run in runs]
+    failing = [run for run in runs if run.verdict is Verdict.FAIL]
+    chosen = failing[0] if failing else max(runs, key=lambda run: run.verdict is Verdict.WARN)
+    chosen.runs = verdicts
+    if failing and len(failing) < len(runs):
+        chosen.verdict = Verdict.FLAKY
+        chosen.detail = f"passed {len(runs) - len(failing)} of {len(runs)} runs; findings are from the first failing run"
+    return chosen
 
 
 def _flipped(step: Step, request: HTTPRequest) -> tuple[Step, HTTPRequest]:

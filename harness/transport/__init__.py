@@ -5,7 +5,7 @@ from ._cassette import CASSETTE_VERSION, ORIGINS, Cassette, cassette_path, read_
 from ._exchange import Attempt, Exchange, HTTPRequest, HTTPResponse, TransportFailure
 from ._http import Limits, perform
 from ._live import RETRY_STATUSES, LiveTransport, Transport
-from ._redact import REDACTED, Redactor
+from ._redact import REDACTED, SECRET_HEADERS, Redactor
 from ._replay import RecordingExhausted, ReplayTransport
 
 __all__ = [
@@ -13,6 +13,7 @@ __all__ = [
     "ORIGINS",
     "REDACTED",
     "RETRY_STATUSES",
+    "SECRET_HEADERS",
     "Attempt",
     "Capture",
     "Cassette",

@@ -7,16 +7,17 @@ plain, URL-encoded and JSON-escaped, because servers echo what they were sent).
 
 from __future__ import annotations
 
+import base64
 import json
 import urllib.parse
 from collections.abc import Iterable
 
 from ._exchange import Attempt, Exchange, HTTPRequest, HTTPResponse
 
-__all__ = ["REDACTED", "Redactor"]
+__all__ = ["REDACTED", "SECRET_HEADERS", "Redactor"]
 
 REDACTED = "<redacted>"
-_SECRET_HEADERS = frozenset(
+SECRET_HEADERS = frozenset(
     {
         "authorization",
         "proxy-authorization",
@@ -39,11 +40,20 @@ class Redactor:
         for secret in secrets:
             self.add(secret)
 
-    def add(self, secret: str) -> None:
-        # Short values would redact innocent text everywhere; real tokens are long.
-        if not secret or len(secret) < 8:
+    def add(self, secret: str, *, short_ok: bool = False) -> None:
+        # Short values would redact innocent text everywhere; real tokens are long. Values the user
+        # named explicitly (a project id) are redacted whatever their length.
+        if not secret or (len(secret) < 8 and not short_ok) or len(secret) < 3:
             return
-        forms = {secret, urllib.parse.quote(secret, safe=""), urllib.parse.quote_plus(secret), json.dumps(secret)[1:-1]}
+        escaped = json.dumps(secret)[1:-1]
+        forms = {
+            secret,
+            urllib.parse.quote(secret, safe=""),
+            urllib.parse.quote_plus(secret),
+            escaped,
+            escaped.replace("/", "\\/"),  # JSON encoders that escape the solidus (PHP, some Java)
+            *_base64_forms(secret.encode()),
+        }
         for form in forms:
             needle = form.encode()
             if needle not in self._needles:
@@ -72,7 +82,7 @@ class Redactor:
         return urllib.parse.urlunsplit(parts)
 
     def headers(self, headers: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
-        return [(name, REDACTED if name.lower() in _SECRET_HEADERS else self.text(value)) for name, value in headers]
+        return [(name, REDACTED if name.lower() in SECRET_HEADERS else self.text(value)) for name, value in headers]
 
     def request(self, request: HTTPRequest) -> HTTPRequest:
         return HTTPRequest(
@@ -103,6 +113,21 @@ class Redactor:
         if attempt.response is not None:
             self.response(attempt.response)
         return attempt
+
+
+def _base64_forms(secret: bytes) -> set[str]:
+    """How a secret looks inside base64 text, wherever it starts (e.g. Basic auth `user:secret`):
+    for each of the three alignments, the characters that depend on the secret's bytes alone."""
+    forms = set()
+    for shift in range(3):
+        for encode in (base64.b64encode, base64.urlsafe_b64encode):
+            encoded = encode(b"\0" * shift + secret).decode()
+            start = (shift * 4 + 2) // 3  # first character not touched by the padding bytes
+            end = ((shift + len(secret)) // 3) * 4  # last full group of secret bytes
+            core = encoded[start:end]
+            if len(core) >= 8:
+                forms.add(core)
+    return forms
 
 
 def _recut(data: bytes, sizes: list[int], old_total: int) -> list[bytes]:

@@ -59,6 +59,8 @@ class Finding:
     count: int = 1
     """How many places the rule fired at; `location` is the first of them."""
     more_locations: tuple[Location, ...] = ()
+    known: str | None = None
+    """Set when a baseline accepts this finding: the baseline's reason. Known findings do not fail a run."""
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -72,6 +74,8 @@ class Finding:
         if self.count != 1:
             out["count"] = self.count
             out["more_locations"] = [loc.to_json() for loc in self.more_locations]
+        if self.known is not None:
+            out["known"] = self.known
         return out
 
     @classmethod
@@ -84,4 +88,5 @@ class Finding:
             evidence=data.get("evidence"),
             count=data.get("count", 1),
             more_locations=tuple(Location(**loc) for loc in data.get("more_locations", ())),
+            known=data.get("known"),
         )

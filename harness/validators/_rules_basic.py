@@ -40,7 +40,16 @@ def status_as_expected(ctx: RuleContext):
             evidence=message if isinstance(message, str) else _text(response.body),
         )
         return
-    yield ctx.finding(f"expected HTTP {expect.status}, got {response.status}", evidence=_text(response.body))
+    hint = ""
+    if 300 <= response.status < 400:
+        hint = f" (redirects are not followed: Location {response.header('location')!r}; point the endpoint at the final URL)"
+    elif response.status in (401, 403):
+        hint = (
+            " (credentials refused: for Google auth run `gcloud auth application-default login` or set "
+            "GOOGLE_APPLICATION_CREDENTIALS, and check the project and the aiplatform.endpoints.predict permission; "
+            "for bearer auth check the token variable)"
+        )
+    yield ctx.finding(f"expected HTTP {expect.status}, got {response.status}{hint}", evidence=_text(response.body))
 
 
 @rule(
@@ -113,7 +122,8 @@ def body_is_json_object(ctx: RuleContext):
     citation=OPENAI_PY_SSE + "; WHATWG HTML §9.2.6 (event stream interpretation)",
 )
 class SSEFraming:
-    """Real deviations are errors; valid variations of SSE (comments, CRLF, event/id fields) are info."""
+    """Real deviations are errors; valid variations of SSE (comments, CRLF, event/id fields) are info, and so
+    is a final `data: [DONE]` without its blank line (no chunk is lost; sse.done reports the missing [DONE])."""
 
     NOT_LEGAL = ("invalid-utf8", "truncated-event")
 
@@ -126,7 +136,15 @@ class SSEFraming:
 
     def finish(self):
         decoder = self.ctx.facts.sse
-        if decoder.truncated is not None:
+        if decoder.truncated is not None and decoder.truncated.data == "[DONE]":
+            # No chunk is lost (openai-python's SSEDecoder yields every chunk, then the stream just ends):
+            # what is lost is the [DONE] itself, which sse.done judges. One fact, one error.
+            yield self.ctx.finding(
+                "the stream ends inside its last event, data: [DONE] (no blank line after it): parsers drop it; see sse.done",
+                severity=Severity.INFO,
+                event=self.ctx.facts.chunk_count,
+            )
+        elif decoder.truncated is not None:
             yield self.ctx.finding(
                 "the stream ends inside an event (no blank line after its last field): clients drop that event",
                 event=self.ctx.facts.chunk_count,
@@ -159,7 +177,14 @@ class SSEDone:
             self.done_at = event.index
 
     def finish(self):
-        if self.done_at is None:
+        truncated = self.ctx.facts.sse.truncated if self.ctx.facts.sse is not None else None
+        if self.done_at is None and truncated is not None and truncated.data == "[DONE]":
+            yield self.ctx.finding(
+                "data: [DONE] is the last line but no blank line follows it: SSE parsers (WHATWG; openai-python's "
+                "SSEDecoder) never dispatch that event, so the stream ends without [DONE]",
+                event=self.ctx.facts.chunk_count,
+            )
+        elif self.done_at is None:
             yield self.ctx.finding("the stream has no data: [DONE]", event=self.ctx.facts.chunk_count)
         elif self.after:
             yield self.ctx.finding(f"{self.after} event(s) follow data: [DONE]; clients stop reading at [DONE]", event=self.done_at + 1)

@@ -6,12 +6,15 @@ meant, is a client-breaking finding: that is what a user of the most common clie
 
 from __future__ import annotations
 
-from ._client import DOCUMENTED_EXCEPTIONS, KIND_EXCEPTION, KIND_UNAVAILABLE, ClientProblem, StreamClientCheck, check_response
+import re
+
+from ._client import DOCUMENTED_EXCEPTIONS, KIND_EXCEPTION, KIND_MISMATCH, KIND_UNAVAILABLE, ClientProblem, StreamClientCheck, check_response
 from ._context import ParsedEvent, RuleContext
 from ._findings import Severity
 from ._registry import rule, stream_rule
 
 CITATION = "openai-python {where}: what client.chat.completions.{method}() runs on the answer (observed client behaviour)"
+_ROLE = re.compile(r"^/choices/\d+/message/role$")
 
 
 def _findings(ctx: RuleContext, problems: list[ClientProblem]):
@@ -21,6 +24,16 @@ def _findings(ctx: RuleContext, problems: list[ClientProblem]):
         elif problem.kind == KIND_EXCEPTION and problem.exception in DOCUMENTED_EXCEPTIONS:
             # openai-python raises these by design for finish_reason length / content_filter.
             yield ctx.finding(f"{problem.message} (documented client behaviour for this finish_reason)", severity=Severity.INFO, event=problem.event, pointer=problem.pointer)
+        elif problem.kind == KIND_MISMATCH and _ROLE.match(problem.pointer or ""):
+            # openai-python concatenates a role sent in every delta ("assistantassistant"); content, tool calls and
+            # finish_reason come out right and the role is a constant clients rarely read: a tolerated departure,
+            # the same fact delta.repeated-fields reports at warning.
+            yield ctx.finding(
+                f"client accumulates a wrong role only (role repeated in every delta): {problem.message}",
+                severity=Severity.WARNING,
+                event=problem.event,
+                pointer=problem.pointer,
+            )
         else:
             kind = "client breaks" if problem.kind == KIND_EXCEPTION else "client accumulates wrong data"
             yield ctx.finding(f"{kind}: {problem.message}", event=problem.event, pointer=problem.pointer)

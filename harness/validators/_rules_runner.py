@@ -5,7 +5,7 @@ from __future__ import annotations
 from ._findings import Severity
 from ._registry import rule
 
-__all__ = ["TRANSPORT_FAILURE", "CASE_DEPENDENCY", "RECORDING_STALE"]
+__all__ = ["TRANSPORT_FAILURE", "CASE_DEPENDENCY", "RECORDING_STALE", "BASELINE_FIXED"]
 
 TRANSPORT_FAILURE = "transport.failure"
 CASE_DEPENDENCY = "case.dependency"
@@ -42,4 +42,18 @@ def _case_dependency(ctx):
     applies="runner",
 )
 def _recording_stale(ctx):
+    return ()
+
+
+BASELINE_FIXED = "baseline.fixed-upstream"
+
+
+@rule(
+    BASELINE_FIXED,
+    severity=Severity.ERROR,
+    rationale="A finding the baseline accepts no longer occurs: the quirk was fixed, and the stale entry would hide it coming back.",
+    citation="the --baseline file (strict, like pytest's xfail(strict=True))",
+    applies="runner",
+)
+def _baseline_fixed(ctx):
     return ()

@@ -1,0 +1,469 @@
+"""Real OpenAI-compatible servers, started on 127.0.0.1 for a test session.
+
+Each `start_*` function picks a free port on 127.0.0.1, starts the server bound to 127.0.0.1 only,
+waits until it answers, and returns a `RunningServer` (also a context manager) that knows its
+`base_url` (ending in /v1), the `model` name to put in requests, its `name` and `version`, and how
+to `stop()`. The servers are built or installed beforehand, outside the clone, by the scripts in
+scripts/servers/ (`scripts/servers/all.sh` runs them all); a missing build raises `ServerNotBuilt`
+naming the script to run. Nothing here depends on pytest; a fixture is a few lines:
+
+    @pytest.fixture(scope="session")
+    def llama_server():
+        with start_llama_server(MODEL_GGUF) as server:
+            yield server
+
+The cache they live in is $CHAT_CONFORMANCE_CACHE, by default
+${XDG_CACHE_HOME:-~/.cache}/chat-conformance, and is keyed by $LLAMA_CPP_PYTHON_VERSION (default
+0.3.36) and $TRANSFORMERS_VERSION (default 5.23.0), as in the scripts.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import socket
+import subprocess
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+SCRIPTS = REPO_ROOT / "scripts" / "servers"
+
+DEFAULT_LLAMA_CPP_PYTHON_VERSION = "0.3.36"
+DEFAULT_TRANSFORMERS_VERSION = "5.23.0"
+DEFAULT_READY_TIMEOUT = 60.0
+LOG_TAIL_CHARS = 4000
+
+
+class ServerNotBuilt(RuntimeError):
+    """The server's binary or virtualenv is not in the cache: run the named script first."""
+
+
+class ServerStartError(RuntimeError):
+    """The server process died, or did not answer in time; the message carries its log."""
+
+
+# --- the cache (same layout as scripts/servers/*.sh) ---------------------------------------------
+
+
+def cache_dir() -> Path:
+    explicit = os.environ.get("CHAT_CONFORMANCE_CACHE")
+    if explicit:
+        return Path(explicit)
+    xdg = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(xdg) / "chat-conformance"
+
+
+def llama_cpp_python_version() -> str:
+    return os.environ.get("LLAMA_CPP_PYTHON_VERSION") or DEFAULT_LLAMA_CPP_PYTHON_VERSION
+
+
+def transformers_version() -> str:
+    return os.environ.get("TRANSFORMERS_VERSION") or DEFAULT_TRANSFORMERS_VERSION
+
+
+def _require(prefix: Path, executable: Path, script: str, what: str) -> Path:
+    if (prefix / ".complete").is_file() and executable.exists() and os.access(executable, os.X_OK):
+        return executable
+    state = "incomplete (no .complete marker)" if prefix.exists() else "missing"
+    raise ServerNotBuilt(
+        f"{what} is not built: {prefix} is {state}. "
+        f"Run `bash {SCRIPTS / script}` (or `bash {SCRIPTS / 'all.sh'}` for every server) first; "
+        f"it caches the result in {cache_dir()}."
+    )
+
+
+def llama_server_binary() -> Path:
+    prefix = cache_dir() / f"llama.cpp-{llama_cpp_python_version()}"
+    return _require(prefix, prefix / "bin" / "llama-server", "build-llama-server.sh", "llama.cpp's llama-server")
+
+
+def llama_cpp_python_venv() -> Path:
+    prefix = cache_dir() / f"llama-cpp-python-{llama_cpp_python_version()}"
+    _require(prefix, prefix / "venv" / "bin" / "python", "build-llama-cpp-python.sh", "llama-cpp-python's server")
+    return prefix / "venv"
+
+
+def transformers_serve_prefix() -> Path:
+    prefix = cache_dir() / f"transformers-serve-{transformers_version()}"
+    _require(prefix, prefix / "venv" / "bin" / "transformers", "setup-transformers-serve.sh", "Hugging Face `transformers serve`")
+    return prefix
+
+
+# --- a running server -----------------------------------------------------------------------------
+
+
+@dataclass
+class RunningServer:
+    name: str
+    """Which server: "llama-server", "llama-cpp-python", "transformers-serve"."""
+    version: str
+    base_url: str
+    """http://127.0.0.1:PORT/v1"""
+    model: str
+    """The model name this server expects in requests."""
+    argv: list[str]
+    process: subprocess.Popen
+    log_path: Path
+    """stdout and stderr of the process (kept after stop() for a post-mortem)."""
+    ready_seconds: float = 0.0
+    """How long the server took from start to its first good answer."""
+    _log_file: object = field(default=None, repr=False)
+
+    @property
+    def port(self) -> int:
+        return int(self.base_url.rsplit(":", 1)[1].split("/", 1)[0])
+
+    @property
+    def root_url(self) -> str:
+        return self.base_url.removesuffix("/v1")
+
+    def log_text(self) -> str:
+        try:
+            return self.log_path.read_text(errors="replace")
+        except OSError:
+            return ""
+
+    def stop(self, timeout: float = 10.0) -> int | None:
+        """Terminate the process (SIGTERM), wait up to `timeout`, then kill it. Idempotent."""
+        process = self.process
+        if process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout)
+        if self._log_file is not None:
+            self._log_file.close()  # type: ignore[attr-defined]
+            self._log_file = None
+        return process.returncode
+
+    def __enter__(self) -> RunningServer:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.stop()
+
+    def __del__(self):  # a forgotten server must not outlive the test session
+        try:
+            if self.process.poll() is None:
+                self.process.kill()
+        except Exception:
+            pass
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _tail(text: str) -> str:
+    return text if len(text) <= LOG_TAIL_CHARS else "...\n" + text[-LOG_TAIL_CHARS:]
+
+
+def _get(port: int, path: str, timeout: float = 2.0) -> tuple[int, bytes]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        conn.request("GET", path)
+        response = conn.getresponse()
+        return response.status, response.read()
+    finally:
+        conn.close()
+
+
+def _clean_env(extra: dict[str, str] | None = None, drop_prefixes: Sequence[str] = ()) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not any(k.startswith(p) for p in drop_prefixes)}
+    # Never reach for a proxy for 127.0.0.1, nor for the network at all where the server could.
+    env["NO_PROXY"] = env["no_proxy"] = "127.0.0.1,localhost"
+    env.update(extra or {})
+    return env
+
+
+def _launch(
+    name: str,
+    version: str,
+    argv: list[str],
+    port: int,
+    model: str,
+    ready_path: str,
+    *,
+    env: dict[str, str],
+    timeout: float,
+    cwd: str | None = None,
+) -> RunningServer:
+    log_dir = Path(tempfile.mkdtemp(prefix=f"chat-conformance-{name}-"))
+    log_path = log_dir / "server.log"
+    log_file = open(log_path, "wb")
+    started = time.monotonic()
+    process = subprocess.Popen(
+        argv, stdin=subprocess.DEVNULL, stdout=log_file, stderr=subprocess.STDOUT, env=env, cwd=cwd, start_new_session=True
+    )
+    server = RunningServer(name, version, f"http://127.0.0.1:{port}/v1", model, argv, process, log_path, _log_file=log_file)
+    last = "no answer yet"
+    try:
+        while True:
+            if process.poll() is not None:
+                raise ServerStartError(
+                    f"{name} exited with status {process.returncode} before it answered GET {ready_path}.\n"
+                    f"argv: {argv}\nlog ({log_path}):\n{_tail(server.log_text())}"
+                )
+            try:
+                status, body = _get(port, ready_path)
+                if status == 200:
+                    break
+                last = f"HTTP {status}: {body[:200]!r}"
+            except OSError as error:
+                last = f"{type(error).__name__}: {error}"
+            if time.monotonic() - started > timeout:
+                raise ServerStartError(
+                    f"{name} did not answer GET {ready_path} with 200 within {timeout:.0f} s (last: {last}).\n"
+                    f"argv: {argv}\nlog ({log_path}):\n{_tail(server.log_text())}"
+                )
+            time.sleep(0.2)
+    except BaseException:
+        server.stop()
+        raise
+    server.ready_seconds = time.monotonic() - started
+    return server
+
+
+def _start_with_port_retry(start, attempts: int = 3) -> RunningServer:
+    """free_port() can race with another process taking the port before the server binds it."""
+    for attempt in range(attempts):
+        try:
+            return start(free_port())
+        except ServerStartError as error:
+            text = str(error).lower()
+            if attempt + 1 < attempts and ("address already in use" in text or "couldn't bind" in text or "errno 98" in text):
+                continue
+            raise
+    raise AssertionError("unreachable")
+
+
+def _probe_version(argv: list[str], env: dict[str, str] | None = None) -> str:
+    out = subprocess.run(argv, capture_output=True, text=True, timeout=60, env=env)
+    text = (out.stdout + out.stderr).strip()
+    if out.returncode != 0:
+        raise ServerStartError(f"{argv} failed with status {out.returncode}:\n{_tail(text)}")
+    return text
+
+
+def _check_file(path: str | os.PathLike, what: str) -> Path:
+    resolved = Path(path).resolve()
+    if not resolved.exists():
+        raise FileNotFoundError(f"{what} not found: {resolved}")
+    return resolved
+
+
+# --- llama.cpp's llama-server ---------------------------------------------------------------------
+
+
+_versions: dict[str, str] = {}
+
+
+def llama_server_version(binary: Path | None = None) -> str:
+    """`llama-server --version`'s first line, e.g. "version: 0 (0c1e57098)", plus its source."""
+    binary = binary or llama_server_binary()
+    key = f"llama-server:{binary}"
+    if key not in _versions:
+        text = _probe_version([str(binary), "--version"])
+        lines = [line for line in text.splitlines() if line.startswith("version:")]
+        _versions[key] = f"{(lines or text.splitlines() or ['?'])[0]}; llama.cpp from llama-cpp-python {llama_cpp_python_version()}"
+    return _versions[key]
+
+
+def start_llama_server(
+    model_gguf: str | os.PathLike,
+    *,
+    slots: int = 2,
+    ctx_size: int | None = None,
+    extra_args: Sequence[str] = (),
+    timeout: float = DEFAULT_READY_TIMEOUT,
+) -> RunningServer:
+    """llama.cpp's llama-server on a GGUF model, with `slots` parallel slots (a request's `n` is
+    limited by them) and the Jinja chat template engine (needed for tools). The model name in
+    requests is the GGUF's file name (`--alias`); llama-server serves its one model whatever the
+    request names. `ctx_size` is the total context, shared by the slots (default: 2048 a slot)."""
+    binary = llama_server_binary()
+    model = _check_file(model_gguf, "GGUF model")
+    version = llama_server_version(binary)
+    alias = model.name
+    ctx = ctx_size if ctx_size is not None else 2048 * slots
+
+    def start(port: int) -> RunningServer:
+        argv = [
+            str(binary),
+            "--model", str(model),
+            "--alias", alias,
+            "--host", "127.0.0.1",
+            "--port", str(port),
+            "--parallel", str(slots),
+            "--ctx-size", str(ctx),
+            "--threads", str(max(1, min(2, os.cpu_count() or 1))),
+            "--jinja",
+            "--no-webui",
+            *extra_args,
+        ]
+        # LLAMA_ARG_* variables would silently override the argv above.
+        env = _clean_env(drop_prefixes=("LLAMA_ARG_",))
+        return _launch("llama-server", version, argv, port, alias, "/health", env=env, timeout=timeout)
+
+    return _start_with_port_retry(start)
+
+
+# --- llama-cpp-python's server --------------------------------------------------------------------
+
+
+def llama_cpp_python_server_version(venv: Path | None = None) -> str:
+    venv = venv or llama_cpp_python_venv()
+    key = f"llama-cpp-python:{venv}"
+    if key not in _versions:
+        _versions[key] = _probe_version(
+            [str(venv / "bin" / "python"), "-c", "import importlib.metadata as m; print(m.version('llama_cpp_python'))"]
+        ).splitlines()[-1]
+    return _versions[key]
+
+
+def start_llama_cpp_python(
+    model_gguf: str | os.PathLike,
+    *,
+    chat_format: str | None = None,
+    n_ctx: int = 4096,
+    extra_args: Sequence[str] = (),
+    timeout: float = DEFAULT_READY_TIMEOUT,
+) -> RunningServer:
+    """`python -m llama_cpp.server` on a GGUF model. `chat_format=None` keeps its default (the
+    GGUF's own chat template when it has one); "chatml-function-calling" is the format that
+    answers `tools`. The model name in requests is the GGUF's file name (`--model_alias`)."""
+    venv = llama_cpp_python_venv()
+    model = _check_file(model_gguf, "GGUF model")
+    version = llama_cpp_python_server_version(venv)
+    alias = model.name
+    name = "llama-cpp-python" if chat_format is None else f"llama-cpp-python[{chat_format}]"
+
+    def start(port: int) -> RunningServer:
+        argv = [
+            str(venv / "bin" / "python"), "-m", "llama_cpp.server",
+            "--model", str(model),
+            "--model_alias", alias,
+            "--host", "127.0.0.1",
+            "--port", str(port),
+            "--n_ctx", str(n_ctx),
+            "--n_threads", str(max(1, min(2, os.cpu_count() or 1))),
+            *(["--chat_format", chat_format] if chat_format else []),
+            *extra_args,
+        ]
+        # pydantic-settings reads every field from the environment too (MODEL, PORT, HOST, ...):
+        # keep only what a Python process needs, so the argv is the whole configuration.
+        env = {k: v for k, v in _clean_env().items() if k in _PASS_ENV or k.startswith(("LC_", "XDG_"))}
+        return _launch(name, version, argv, port, alias, "/v1/models", env=env, timeout=timeout)
+
+    return _start_with_port_retry(start)
+
+
+_PASS_ENV = {"PATH", "HOME", "LANG", "TMPDIR", "TZ", "NO_PROXY", "no_proxy", "OMP_NUM_THREADS"}
+
+
+# --- Hugging Face transformers serve --------------------------------------------------------------
+
+
+def transformers_serve_version(prefix: Path | None = None) -> str:
+    prefix = prefix or transformers_serve_prefix()
+    key = f"transformers:{prefix}"
+    if key not in _versions:
+        _versions[key] = _probe_version(
+            [str(prefix / "venv" / "bin" / "python"), "-c", "import importlib.metadata as m; print(m.version('transformers'))"]
+        ).splitlines()[-1]
+    return _versions[key]
+
+
+def start_transformers_serve(
+    model_dir: str | os.PathLike,
+    *,
+    extra_args: Sequence[str] = (),
+    timeout: float = DEFAULT_READY_TIMEOUT,
+    warm_up: bool = True,
+) -> RunningServer:
+    """Hugging Face `transformers serve` (CPU, offline) for a model directory; the model name in
+    requests is that directory's absolute path. `transformers serve` loads a model on its first
+    request, so with `warm_up` the model is loaded (one 1-token chat completion) before returning."""
+    prefix = transformers_serve_prefix()
+    model = _check_file(model_dir, "Hugging Face model directory")
+    version = transformers_serve_version(prefix)
+    hf_home = prefix / "hf-home"
+    (hf_home / "hub").mkdir(parents=True, exist_ok=True)
+
+    def start(port: int) -> RunningServer:
+        argv = [
+            str(prefix / "venv" / "bin" / "transformers"), "serve",
+            "--host", "127.0.0.1",
+            "--port", str(port),
+            "--device", "cpu",
+            *extra_args,
+        ]
+        env = _clean_env(
+            {"HF_HUB_OFFLINE": "1", "HF_HOME": str(hf_home), "TRANSFORMERS_OFFLINE": "1", "HF_HUB_DISABLE_TELEMETRY": "1",
+             "TOKENIZERS_PARALLELISM": "false"},
+            drop_prefixes=("HF_", "HUGGING_FACE_", "TRANSFORMERS_"),
+        )
+        return _launch("transformers-serve", version, argv, port, str(model), "/v1/models", env=env, timeout=timeout)
+
+    server = _start_with_port_retry(start)
+    if warm_up:
+        started = time.monotonic()
+        try:
+            _post_chat(server, timeout=timeout)
+        except BaseException as error:
+            server.stop()
+            raise ServerStartError(f"transformers serve did not load {model}: {error}\nlog:\n{_tail(server.log_text())}") from error
+        server.ready_seconds += time.monotonic() - started
+    return server
+
+
+def _post_chat(server: RunningServer, timeout: float) -> dict:
+    body = json.dumps({"model": server.model, "messages": [{"role": "user", "content": "hi"}], "max_tokens": 1}).encode()
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=timeout)
+    try:
+        conn.request("POST", "/v1/chat/completions", body, {"Content-Type": "application/json"})
+        response = conn.getresponse()
+        data = response.read()
+    finally:
+        conn.close()
+    if response.status != 200:
+        raise ServerStartError(f"warm-up chat completion answered HTTP {response.status}: {data[:500]!r}")
+    return json.loads(data)
+
+
+def which_servers_built() -> dict[str, bool]:
+    """For a conftest that wants to say which servers a run can use."""
+    result = {}
+    for name, check in (
+        ("llama-server", llama_server_binary),
+        ("llama-cpp-python", llama_cpp_python_venv),
+        ("transformers-serve", transformers_serve_prefix),
+    ):
+        try:
+            check()
+            result[name] = True
+        except ServerNotBuilt:
+            result[name] = False
+    return result
+
+
+__all__ = [
+    "RunningServer",
+    "ServerNotBuilt",
+    "ServerStartError",
+    "cache_dir",
+    "free_port",
+    "start_llama_cpp_python",
+    "start_llama_server",
+    "start_transformers_serve",
+    "which_servers_built",
+]
