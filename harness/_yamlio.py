@@ -93,8 +93,12 @@ def load_yaml(text: str, *, source: str | Path, error_cls: type[InputError] = In
         line = mark.line + 1 if mark is not None else None
         problem = exc.problem or exc.context or "invalid YAML"
         raise error_cls(f"invalid YAML: {problem}", path=source, line=line) from None
+    except yaml.reader.ReaderError as exc:
+        line = text.count("\n", 0, exc.position) + 1
+        raise error_cls(f"invalid YAML: character {exc.character!r} is not allowed in YAML ({exc.reason})", path=source, line=line) from None
     except yaml.YAMLError as exc:
-        raise error_cls(f"invalid YAML: {exc}", path=source) from None
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise error_cls(f"invalid YAML: {first}", path=source) from None
 
 
 def load_yaml_file(path: Path, *, error_cls: type[InputError] = InputError) -> tuple[Any, Lines]:

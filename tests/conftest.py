@@ -18,3 +18,17 @@ def read_reference(path: Path) -> str:
     if not path.is_file():
         pytest.fail(f"reference material missing at {path}: check out shared/ beside the repository")
     return path.read_text(encoding="utf-8")
+
+
+# Hypothesis: a fixed budget per test (each test sets max_examples) and a committed database of
+# found examples, so an example that once failed is tried first on every later run, in CI too.
+from hypothesis import settings as _hypothesis_settings  # noqa: E402
+from hypothesis.database import DirectoryBasedExampleDatabase  # noqa: E402
+
+_hypothesis_settings.register_profile(
+    "chat-conformance",
+    database=DirectoryBasedExampleDatabase(str(REPO / "tests" / "hypothesis-examples")),
+    deadline=None,
+    print_blob=True,
+)
+_hypothesis_settings.load_profile("chat-conformance")

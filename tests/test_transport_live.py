@@ -185,3 +185,33 @@ def test_case_headers_and_accept_reach_the_server(tmp_path):
     assert seen[0].headers["accept"] == "application/json"
     assert seen[0].headers["user-agent"].startswith("chat-conformance/")
     assert seen[0].json() == {"model": "m", "messages": [{"role": "user", "content": "hi"}]}
+
+
+def test_tls_failure_is_a_finding_with_a_hint(tmp_path):
+    """A server whose certificate nobody trusts (self-signed, made here): a tls finding, not a crash."""
+    import datetime as dt
+    import ssl
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = dt.datetime.now(dt.UTC)
+    cert = (
+        x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+        .serial_number(1).not_valid_before(now).not_valid_after(now + dt.timedelta(days=1)).sign(key, hashes.SHA256())
+    )  # fmt: skip
+    (tmp_path / "cert.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    (tmp_path / "key.pem").write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(tmp_path / "cert.pem", tmp_path / "key.pem")
+    with ScriptedServer(lambda r: Reply.json(completion())) as server:
+        server._server.socket = context.wrap_socket(server._server.socket, server_side=True)
+        https = server.url.replace("http://", "https://")
+        result = run_live(make_cases(tmp_path, ("secure", False)), https)["secure"]
+    (finding,) = result.findings
+    assert finding.rule == "transport.failure"
+    assert finding.message.startswith("tls:") and "check the certificate" in finding.message
