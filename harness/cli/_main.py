@@ -398,6 +398,11 @@ cli.add_command(check)
 cli.add_command(diff)
 cli.add_command(report)
 
+# Registered last: it reuses this module's endpoint selection.
+from ._fuzz import fuzz  # noqa: E402
+
+cli.add_command(fuzz)
+
 
 def main(argv: Sequence[str] | None = None) -> None:
     cli.main(args=list(argv) if argv is not None else None, prog_name="chat-conformance")

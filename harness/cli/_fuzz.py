@@ -1,0 +1,75 @@
+"""`chat-conformance fuzz`: schema-driven request fuzzing of one endpoint."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from ..errors import UsageError
+from ..transport import Limits
+from ._errors import EXIT_FINDINGS, EXIT_OK, handle_input_errors
+
+__all__ = ["fuzz"]
+
+
+@click.command()
+@click.option("--endpoint", "endpoint_names", multiple=True, metavar="NAME", help="The endpoint to fuzz (from the config file).")
+@click.option("--config", type=click.Path(path_type=Path), help="Endpoint config file (default: ./chat-conformance.yaml if present).")
+@click.option("--kind", type=click.Choice(["vertex", "vertex-endpoint", "openai-compatible"]), help="Ad-hoc endpoint kind.")
+@click.option("--base-url", help="Ad-hoc endpoint base URL.")
+@click.option("--model", help="The model every generated request names.")
+@click.option("--auth", help="google | none | bearer[:ENVVAR].")
+@click.option("--project", help="Vertex project id.")
+@click.option("--location", help="Vertex location.")
+@click.option("--api-version", type=click.Choice(["v1", "v1beta1"]), help="Vertex API version.")
+@click.option("--endpoint-id", help="vertex-endpoint: the deployed endpoint's id.")
+@click.option("--profile", type=click.Choice(["openai", "vertex"]), help="Request schema to draw from (default: the endpoint's profile).")
+@click.option("--max-examples", type=click.IntRange(1, 100000), default=100, show_default=True, help="Requests to generate (shrinking sends more).")
+@click.option("--budget", type=click.FloatRange(1, 86400), default=60.0, show_default=True, help="Seconds for the whole run, shrinking included.")
+@click.option("--seed", type=int, help="Seed for reproducible generation.")
+@click.option("--read-timeout", type=float, default=30.0, show_default=True, help="A silence longer than this is a hang (a failure).")
+@click.option("--report-dir", type=click.Path(path_type=Path), default=Path("reports/latest"), show_default=True, help="Failing examples go to REPORT_DIR/fuzz/ (cases + recordings).")
+@handle_input_errors
+def fuzz(**params) -> None:
+    """Send schema-generated requests to one endpoint and report how it copes.
+
+    Schema-valid requests may be answered (the answer must pass the rules) or cleanly rejected
+    (a 4xx with an error body: info). Schema-invalid requests must get a 4xx with an OpenAI error
+    body. Failures: a 5xx, a hang, a malformed error body, a 2xx for an invalid request, an error
+    finding on an answer. Each failing example is saved before shrinking (REPORT_DIR/fuzz/), as a
+    case with its recording: replay it with `chat-conformance run --cases REPORT_DIR/fuzz
+    --no-bundled-cases --endpoint NAME`, or judge it with `chat-conformance check`.
+    """
+    from ..endpoints import make_auth
+    from ..fuzz import Fuzzer, FuzzSettings
+    from ..runner import Mode
+    from ._main import _endpoints
+
+    endpoints = _endpoints(params, Mode.LIVE)
+    if len(endpoints) != 1:
+        raise UsageError(f"fuzz takes one endpoint; {len(endpoints)} are selected: pick one with --endpoint")
+    (endpoint,) = endpoints
+    settings = FuzzSettings(
+        max_examples=params["max_examples"],
+        budget=params["budget"],
+        seed=params["seed"],
+        limits=Limits(read_timeout=params["read_timeout"], total_timeout=max(params["read_timeout"] * 4, 60.0), retries=0),
+        profile=params["profile"] or endpoint.effective_profile,
+    )
+    out_dir = params["report_dir"] / "fuzz"
+    report = Fuzzer(endpoint, make_auth(endpoint.auth), settings, out_dir).run()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / "summary.json").write_text(json.dumps(report.to_json(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    click.echo(f"fuzz {endpoint.name}: {report.sent} request(s) sent" + (" (budget exhausted)" if report.budget_exhausted else ""))
+    for kind, count in sorted(report.counts.items()):
+        click.echo(f"  {kind}: {count}")
+    for kind, reason in report.failures.items():
+        click.echo(f"  FAILURE {kind}: {reason}")
+    for note in report.notes:
+        click.echo(f"  note: {note}")
+    if report.saved:
+        click.echo(f"saved {len(report.saved) // 2} failing example(s) under {out_dir}/ (cases and recordings)")
+    sys.exit(EXIT_FINDINGS if report.failures else EXIT_OK)

@@ -1,0 +1,83 @@
+"""`chat-conformance fuzz` against a local server with known bugs: it finds them within its budget,
+saves each failing example before shrinking, and `run` and `check` replay what it saved."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from .servers import Received, Reply, ScriptedServer, completion
+
+
+def buggy(request: Received) -> Reply:
+    body = request.json()
+    messages = body.get("messages")
+    if not isinstance(messages, list):
+        return Reply.json(completion("accepted anyway"))  # bug: a 2xx for a schema-invalid request
+    if any(isinstance(m, dict) and m.get("role") not in ("user", "system", "developer", "assistant", "tool", "function") for m in messages):
+        return Reply(400, [("Content-Type", "text/html")], [b"<html>bad role</html>"], chunked=False)  # bug: HTML error body
+    if body.get("stream") and set(body) - {"messages", "model", "stream"}:
+        return Reply.json({"error": {"message": "sampler crashed"}}, 500)  # bug: a 5xx when streaming with options
+    if "messages" not in body or any(not isinstance(body.get(k, 0), (int, float)) for k in ("temperature", "top_p")):
+        return Reply.json({"error": {"message": "invalid request", "type": "invalid_request_error", "param": None, "code": None}}, 400)
+    if body.get("stream"):
+        return Reply.sse([json.dumps({"id": "c", "object": "chat.completion.chunk", "created": 1, "model": "m", "choices": [{"index": 0, "delta": {"role": "assistant", "content": "hi"}, "finish_reason": "stop", "logprobs": None}]}), "[DONE]"])
+    return Reply.json(completion())
+
+
+@pytest.fixture(scope="module")
+def fuzzed(tmp_path_factory):
+    where = tmp_path_factory.mktemp("fuzz")
+    with ScriptedServer(buggy) as server:
+        started = time.monotonic()
+        result = subprocess.run(
+            [sys.executable, "-m", "harness", "fuzz", "--base-url", server.url + "/v1", "--model", "m", "--auth", "none",
+             "--endpoint", "buggy", "--max-examples", "150", "--budget", "40", "--seed", "7", "--read-timeout", "5", "--report-dir", "out"],
+            capture_output=True, text=True, cwd=where, timeout=180,
+        )  # fmt: skip
+        elapsed = time.monotonic() - started
+        url = server.url
+    return result, elapsed, where, url
+
+
+def test_fuzz_finds_the_three_bugs_within_budget(fuzzed):
+    result, elapsed, where, _ = fuzzed
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert elapsed < 40 + 20  # the budget, plus start-up and saving
+    summary = json.loads((where / "out" / "fuzz" / "summary.json").read_text())
+    # The three planted bugs; the server also ignores `n`, which the rules find as a broken answer.
+    assert {"server-error", "accepted-invalid", "malformed-error"} <= set(summary["failures"]), summary
+    assert summary["outcomes"].get("accepted", 0) > 0  # valid requests answered correctly are not failures
+    assert "FAILURE server-error: HTTP 500" in result.stdout
+
+
+def test_each_failure_is_saved_before_and_after_shrinking(fuzzed):
+    _, _, where, _ = fuzzed
+    saved = sorted(p.name for p in (where / "out" / "fuzz").glob("fuzz-*.yaml"))
+    for kind in ("server-error", "accepted-invalid", "malformed-error"):
+        assert f"fuzz-{kind}-01.yaml" in saved and f"fuzz-{kind}-shrunk.yaml" in saved
+        assert (where / "out" / "fuzz" / "recordings" / "buggy" / f"fuzz-{kind}-shrunk.yaml").is_file()
+
+
+def test_saved_examples_replay_with_run_and_check(fuzzed):
+    _, _, where, url = fuzzed
+    replay = subprocess.run(
+        [sys.executable, "-m", "harness", "run", "--cases", "out/fuzz", "--no-bundled-cases", "--base-url", url + "/v1",
+         "--model", "m", "--auth", "none", "--endpoint", "buggy", "--format", "json", "--report-dir", "replayed"],
+        capture_output=True, text=True, cwd=where, timeout=120,
+    )  # fmt: skip
+    results = [json.loads(line) for line in replay.stdout.splitlines()]
+    assert results and all(r["verdict"] == "fail" for r in results), results
+    assert all(r["origin"] == "live" for r in results)  # replayed from the saved recordings, no server needed
+    check = subprocess.run(
+        [sys.executable, "-m", "harness", "check", "out/fuzz/recordings/buggy/fuzz-server-error-shrunk.yaml", "--format", "json"],
+        capture_output=True, text=True, cwd=where, timeout=60,
+    )
+    assert check.returncode == 1
+    rules = {f["rule"] for e in json.loads(check.stdout)["exchanges"] for f in e["findings"]}
+    assert "http.server-error" in rules
