@@ -62,7 +62,7 @@ def harness(count: int, rules: list[str] | None) -> tuple[float, int]:
     exchange = Exchange("bench", [Attempt(HTTPRequest("POST", "http://bench", {}, b""), response)])
     tracemalloc.start()
     started = time.perf_counter()
-    judgement = judge_exchange(exchange, step, request={"model": "bench", "stream": True}, selected=rules, chunks=stream(count))
+    judgement = judge_exchange(exchange, step, request={"model": "bench", "stream": True}, selected=rules, chunks=lambda: stream(count))
     elapsed = time.perf_counter() - started
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()

@@ -177,7 +177,7 @@ BAD_CONFIGS = [
         "endpoints:\n  a:\n    kind: vertex\n    project: p\n    model: m\n    projet: x\n",
         {},
         "6: endpoints.a: unknown key 'projet'; valid keys for kind vertex: "
-        "api_version, auth, base_url, headers, kind, location, model, models, profile, project, redact_project",
+        "api_version, auth, base_url, headers, kind, location, max_concurrency, model, models, profile, project, redact_project, requests_per_second",
         id="unknown-key",
     ),
     pytest.param(

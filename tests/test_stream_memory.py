@@ -32,7 +32,7 @@ def peak_bytes(count: int, rules: list[str]) -> int:
     step = Step(name="s", body={"stream": True}, expect=Expect())
     exchange = Exchange("s", [Attempt(HTTPRequest("POST", "http://x", {}, b""), HTTPResponse(200, [("content-type", "text/event-stream")]))])
     tracemalloc.start()
-    judgement = judge_exchange(exchange, step, request={"model": "m", "stream": True}, selected=rules, chunks=generated_stream(count))
+    judgement = judge_exchange(exchange, step, request={"model": "m", "stream": True}, selected=rules, chunks=lambda: generated_stream(count))
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     assert judgement.completion["choices"][0]["finish_reason"] == "stop"

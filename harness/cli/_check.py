@@ -80,13 +80,13 @@ def check(file: Path, request_path: Path | None, profile: str, expect_status: st
         step = Step(name=exchange.step, body=sent or {"stream": stream}, expect=Expect(status=status, streamed=None))
         response = exchange.response
         chunks = None
-        if capture.chunks is not None:
+        if capture.path is not None:
             if response is not None and response.content_type == "text/event-stream" and 200 <= response.status < 300:
-                chunks = capture.chunks  # judged as it is read: constant memory
+                chunks = capture.body  # judged as it is read: constant memory
                 if request is None:
                     step = Step(name=step.name, body={**step.body, "stream": True}, expect=step.expect)
             else:
-                response.chunks = list(capture.chunks)
+                response.chunks = list(capture.body())
         judgement = judge_exchange(exchange, step, request=sent, profile=profile, chunks=chunks)
         judged.append((exchange.step, judgement.findings))
     threshold = Severity.parse(fail_on)

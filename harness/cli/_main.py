@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import click
-from rich.console import Console
 
 from .._version import __version__
 from ..cases import Case, bundled_cases_dir, load_cases
@@ -33,8 +32,10 @@ from ._errors import EXIT_FINDINGS, EXIT_INTERRUPTED, EXIT_OK, handle_input_erro
 
 __all__ = ["main", "cli"]
 
-def _console(stderr: bool = False) -> Console:
+def _console(stderr: bool = False):
     # Off a terminal (CI logs, pipes) a wide console keeps case and endpoint names whole.
+    from rich.console import Console
+
     stream = sys.stderr if stderr else sys.stdout
     width = None if stream.isatty() else 200
     return Console(file=stream, width=width, no_color="NO_COLOR" in os.environ or None, highlight=False)
@@ -192,6 +193,13 @@ def cli() -> None:
 )
 @click.option("--baseline", type=click.Path(path_type=Path), help="Known quirks per endpoint: matching findings are reported as known and do not fail the run.")
 @click.option("--repeat", type=click.IntRange(1, 100), default=1, show_default=True, help="Run each case K times: pass^k, pass@k, and `flaky` when runs disagree.")
+@click.option(
+    "--concurrency",
+    type=click.IntRange(1, 256),
+    default=1,
+    show_default=True,
+    help="Cases in flight at once in live and record modes (an endpoint's max_concurrency and requests_per_second still apply). Results keep their order.",
+)
 @handle_input_errors
 def run(**params) -> None:
     """Run cases against endpoints and print a verdict per case × endpoint.
@@ -225,7 +233,9 @@ def run(**params) -> None:
         max_response_bytes=int(params["max_response_mb"] * 2**20),
     )
     baseline = load_baseline(params["baseline"], known_rules=set(rule_ids())) if params["baseline"] else None
-    settings = RunSettings(mode=mode, limits=limits, rules=rules, recordings_dir=params["recordings_dir"], repeat=params["repeat"])
+    settings = RunSettings(
+        mode=mode, limits=limits, rules=rules, recordings_dir=params["recordings_dir"], repeat=params["repeat"], concurrency=params["concurrency"]
+    )
     report_dir: Path = params["report_dir"]
     header = run_header(mode, cases, endpoints, repeat=params["repeat"], baseline=str(params["baseline"]) if baseline else None)
     log = ResultsLog(report_dir, header)

@@ -14,10 +14,6 @@ import threading
 from collections.abc import Mapping
 from typing import Any, Protocol
 
-import google.auth
-import google.auth.exceptions
-import google.auth.transport.requests
-
 from ..errors import ConfigError, HarnessError
 from ._model import AuthSpec
 
@@ -111,6 +107,13 @@ class _GoogleAuth:
     """
 
     def __init__(self, scopes: tuple[str, ...]):
+        # Imported here: google-auth and requests cost a fifth of a second, and only live runs
+        # against Vertex need them.
+        import google.auth
+        import google.auth.exceptions
+        import google.auth.transport.requests
+
+        self._google = google
         try:
             credentials, _project = google.auth.default(scopes=list(scopes))
         except google.auth.exceptions.DefaultCredentialsError as exc:
@@ -173,7 +176,7 @@ class _GoogleAuth:
     def _refresh(self) -> None:
         try:
             self._credentials.refresh(self._request)
-        except (google.auth.exceptions.RefreshError, google.auth.exceptions.TransportError) as exc:
+        except (self._google.auth.exceptions.RefreshError, self._google.auth.exceptions.TransportError) as exc:
             raise AuthError(f"could not get a Google access token: {exc}") from exc
         token = self._credentials.token
         if token and token not in self._issued:

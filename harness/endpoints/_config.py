@@ -89,6 +89,8 @@ _EXAMPLES: Mapping[str, str] = {
     "dedicated": "true",
     "profile": "vertex",
     "redact_project": "true",
+    "max_concurrency": "4",
+    "requests_per_second": "2",
 }
 
 _FLAGS: Mapping[str, str] = {
@@ -297,6 +299,12 @@ class _EndpointReader:
             settings["dedicated"] = True
         if self.flag(raw, "redact_project"):
             settings["redact_project"] = True
+        for key, kind_of, smallest in (("max_concurrency", int, 1), ("requests_per_second", (int, float), 0.001)):
+            if key in raw:
+                value = raw[key]
+                if not isinstance(value, kind_of) or isinstance(value, bool) or value < smallest:
+                    self.fail(f"{self.dotted(key)} must be a positive number, got {_describe(value)}", key)
+                settings[key] = value
         settings["models"] = self.string_map(raw, "models", _ROLE, "role", "lowercase letters, digits, '_' and '-'")
         settings["headers"] = self.string_map(raw, "headers", _HEADER_NAME, "header name", "an HTTP token")
         for header in settings["headers"]:

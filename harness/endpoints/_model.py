@@ -52,15 +52,16 @@ REQUIRED_FIELDS: Mapping[str, tuple[str, ...]] = MappingProxyType(
 APPLICABLE_FIELDS: Mapping[str, frozenset[str]] = MappingProxyType(
     {
         "vertex": frozenset(
-            {"kind", "auth", "model", "models", "base_url", "headers", "profile", "project", "location", "api_version", "redact_project"}
+            {"kind", "auth", "model", "models", "base_url", "headers", "profile", "project", "location", "api_version", "redact_project", "max_concurrency", "requests_per_second"}
         ),
         "vertex-endpoint": frozenset(
             {
                 "kind", "auth", "model", "models", "base_url", "headers", "profile", "project", "location",
-                "api_version", "endpoint_id", "dedicated", "project_number", "redact_project",
+                "api_version", "endpoint_id", "dedicated", "project_number", "redact_project", "max_concurrency",
+                "requests_per_second",
             }
         ),
-        "openai-compatible": frozenset({"kind", "auth", "model", "models", "base_url", "headers", "profile"}),
+        "openai-compatible": frozenset({"kind", "auth", "model", "models", "base_url", "headers", "profile", "max_concurrency", "requests_per_second"}),
     }
 )
 
@@ -133,6 +134,10 @@ class Endpoint:
     endpoint_id: str | None = None
     dedicated: bool = False
     headers: Mapping[str, str] = field(default_factory=lambda: _frozen({}), hash=False)
+    max_concurrency: int | None = None
+    """At most this many cases in flight against this endpoint, whatever --concurrency says."""
+    requests_per_second: float | None = None
+    """At most this many requests started per second (retries included)."""
     redact_project: bool = False
     """Vertex kinds: replace the project id and number by <redacted> in everything written
     (recordings, reports), URL paths and host names included."""

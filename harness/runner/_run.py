@@ -9,24 +9,22 @@ from __future__ import annotations
 
 import json
 import shlex
+import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..cases import Case, DependencyMissing, PlaceholderMissing, Step
 from ..endpoints import Endpoint, make_auth
 from ..transport import (
+    SECRET_HEADERS,
     Cassette,
     Exchange,
     HTTPRequest,
     Limits,
-    LiveTransport,
-    SECRET_HEADERS,
     Redactor,
-    ReplayTransport,
-    Transport,
     cassette_path,
     read_cassette,
     write_cassette,
@@ -35,6 +33,9 @@ from ..validators import Finding, Location, Severity, compare_stream_and_json, j
 from ..validators._rules_runner import CASE_DEPENDENCY, RECORDING_STALE, TRANSPORT_FAILURE
 from ._requests import build_request
 from ._results import CaseResult, Mode, Verdict, timings_of, verdict_for
+
+if TYPE_CHECKING:
+    from ..transport import Transport
 
 __all__ = ["RunSettings", "Runner", "endpoint_redactor", "record_command", "first_difference", "results_summary"]
 
@@ -49,6 +50,8 @@ class RunSettings:
     """Read and write recordings here instead of beside each case folder."""
     repeat: int = 1
     """Run each case this many times; mixed outcomes give the verdict flaky."""
+    concurrency: int = 1
+    """Cases in flight at once against live endpoints (replay is CPU-bound and runs one at a time)."""
     environ: Mapping[str, str] | None = None
 
 
@@ -107,25 +110,63 @@ class Runner:
         self.settings = settings
         self.on_result = on_result
         self._auths: dict[str, Any] = {}
+        self._limiters: dict[str, Any] = {}
 
     def prepare(self, endpoints: Iterable[Endpoint]) -> None:
         """Fail early (ConfigError, exit 2) on credentials that cannot work, before any request."""
         if self.settings.mode is Mode.REPLAY:
             return
+        from ..transport import RateLimiter
+
         for endpoint in endpoints:
             if endpoint.name not in self._auths:
                 self._auths[endpoint.name] = make_auth(endpoint.auth, environ=self.settings.environ)
+            if endpoint.requests_per_second and endpoint.name not in self._limiters:
+                self._limiters[endpoint.name] = RateLimiter(endpoint.requests_per_second)
 
     def run(self, cases: Sequence[Case], endpoints: Sequence[Endpoint]) -> list[CaseResult]:
+        """Every case against every endpoint. Results come out in that order whatever the
+        concurrency: each is handed to `on_result` as soon as it and all before it are done."""
         self.prepare(endpoints)
-        results = []
-        for endpoint in endpoints:
-            for case in cases:
-                result = self.run_case(case, endpoint)
-                results.append(result)
+        pairs = [(case, endpoint) for endpoint in endpoints for case in cases]
+        workers = self.settings.concurrency if self.settings.mode is not Mode.REPLAY else 1
+        if workers <= 1 or len(pairs) <= 1:
+            results = []
+            for case, endpoint in pairs:
+                results.append(self.run_case(case, endpoint))
                 if self.on_result is not None:
-                    self.on_result(result)
-        return results
+                    self.on_result(results[-1])
+            return results
+        return self._run_concurrently(pairs, workers)
+
+    def _run_concurrently(self, pairs: list[tuple[Case, Endpoint]], workers: int) -> list[CaseResult]:
+        from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+
+        # One gate per endpoint: never more cases in flight against it than it allows.
+        gates = {e.name: threading.BoundedSemaphore(min(workers, e.max_concurrency or workers)) for _, e in pairs}
+
+        def gated(case: Case, endpoint: Endpoint) -> CaseResult:
+            with gates[endpoint.name]:
+                return self.run_case(case, endpoint)
+
+        done: dict[int, CaseResult] = {}
+        emitted = 0
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="case") as pool:
+            pending = {pool.submit(gated, case, endpoint): number for number, (case, endpoint) in enumerate(pairs)}
+            try:
+                while pending:
+                    finished, _ = wait(pending, return_when=FIRST_COMPLETED)
+                    for future in finished:
+                        done[pending.pop(future)] = future.result()
+                    while emitted in done:
+                        if self.on_result is not None:
+                            self.on_result(done[emitted])
+                        emitted += 1
+            except BaseException:
+                for future in pending:
+                    future.cancel()  # Ctrl-C: nothing new starts; cases under way finish their request
+                raise
+        return [done[number] for number in range(len(pairs))]
 
     def _recording(self, case: Case, endpoint: Endpoint) -> Path:
         root = self.settings.recordings_dir or case.recordings_dir
@@ -149,6 +190,8 @@ class Runner:
                 skip_reason="not-applicable",
                 detail=f"case is for {', '.join(case.applies_to)} endpoints; {endpoint.name} is {endpoint.kind}",
             )
+        from ..transport import LiveTransport, ReplayTransport  # httpx: only when a case really runs
+
         mode = self.settings.mode
         path = self._recording(case, endpoint)
         redactor = endpoint_redactor(endpoint)
@@ -167,7 +210,9 @@ class Runner:
             transport = ReplayTransport(cassette)
             origin = cassette.origin
         else:
-            transport = LiveTransport(self._auths[endpoint.name], self.settings.limits, redactor=redactor)
+            transport = LiveTransport(
+                self._auths[endpoint.name], self.settings.limits, redactor=redactor, limiter=self._limiters.get(endpoint.name)
+            )
             origin = "live"
         try:
             result = self._steps(case, endpoint, transport, redactor, base)
@@ -183,6 +228,8 @@ class Runner:
         findings: list[Finding] = []
         exchanges: list[Exchange] = []
         responses: dict[str, Any] = {}
+        from ..transport import ReplayTransport
+
         replay = transport if isinstance(transport, ReplayTransport) else None
         sent_steps: list[str] = []
         for step in case.steps:

@@ -1,12 +1,35 @@
-"""Getting exchanges: live over HTTP, recorded to cassettes, or replayed from them."""
+"""Getting exchanges: live over HTTP, recorded to cassettes, or replayed from them.
+
+The modules that need httpx (live and replay transports) are imported on first use, so judging
+recorded or captured bytes (`check`, the rules) does not pay for it at start-up.
+"""
 
 from ._capture import Capture, open_capture
 from ._cassette import CASSETTE_VERSION, ORIGINS, Cassette, cassette_path, read_cassette, write_cassette
 from ._exchange import Attempt, Exchange, HTTPRequest, HTTPResponse, TransportFailure
-from ._http import Limits, perform
-from ._live import RETRY_STATUSES, LiveTransport, Transport
+from ._limits import Limits
 from ._redact import REDACTED, SECRET_HEADERS, Redactor
-from ._replay import RecordingExhausted, ReplayTransport
+
+_LAZY = {
+    "perform": "._http",
+    "RETRY_STATUSES": "._live",
+    "LiveTransport": "._live",
+    "RateLimiter": "._live",
+    "Transport": "._live",
+    "RecordingExhausted": "._replay",
+    "ReplayTransport": "._replay",
+}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        import importlib
+
+        value = getattr(importlib.import_module(_LAZY[name], __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "CASSETTE_VERSION",
@@ -22,6 +45,7 @@ __all__ = [
     "HTTPResponse",
     "Limits",
     "LiveTransport",
+    "RateLimiter",
     "RecordingExhausted",
     "Redactor",
     "ReplayTransport",

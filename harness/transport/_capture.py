@@ -30,27 +30,24 @@ class Capture:
     kind: str  # curl, sse, json, recording
     exchanges: list[Exchange]
     """For a recording, its exchanges; otherwise one exchange whose response has no stored chunks."""
-    chunks: Iterator[bytes] | None = None
-    """The body, read lazily from the file (None for a recording: its chunks are in the exchanges)."""
+    path: Path | None = None
+    body_offset: int = 0
+    """Where the body starts in the file (after a curl capture's headers)."""
     assumed: list[str] = field(default_factory=list)
     """What the file did not say and was assumed (status, content type)."""
+
+    def body(self) -> Iterator[bytes]:
+        """The body, read from the file in blocks, afresh on every call (never held whole)."""
+        if self.path is None:
+            raise ValueError("a recording's body is in its exchanges")
+        with self.path.open("rb") as handle:
+            handle.seek(self.body_offset)
+            while block := handle.read(READ_SIZE):
+                yield block
 
 
 def _unreadable(path: Path, why: str) -> RecordingError:
     return RecordingError(why, path=path)
-
-
-def _body_chunks(handle, first: bytes) -> Iterator[bytes]:
-    try:
-        if first:
-            yield first
-        while True:
-            block = handle.read(READ_SIZE)
-            if not block:
-                return
-            yield block
-    finally:
-        handle.close()
 
 
 def _read_head(handle, path: Path) -> tuple[HTTPResponse, bytes]:
@@ -98,25 +95,28 @@ def open_capture(path: Path) -> Capture:
     request = HTTPRequest("POST", f"file://{path.name}", {}, b"")
     if first.startswith(b"HTTP/"):
         handle.seek(0)
-        response, rest = _read_head(handle, path)
+        try:
+            response, rest = _read_head(handle, path)
+            offset = handle.tell() - len(rest)
+        finally:
+            handle.close()
         exchange = Exchange("capture", [Attempt(request, response)])
         if response.content_encoding and response.content_encoding.lower() != "identity":
-            handle.close()
             raise _unreadable(path, f"the body is {response.content_encoding}-encoded: capture it with curl --compressed")
-        return Capture("curl", [exchange], _body_chunks(handle, rest))
+        return Capture("curl", [exchange], path, offset)
     if first.startswith(b"# chat-conformance recording") or re.match(rb"^(version|case|endpoint|exchanges):", first):
         handle.close()
         cassette = read_cassette(path)
         return Capture("recording", cassette.exchanges)
+    handle.close()
     if start.startswith(_SSE_START):
         response = HTTPResponse(status=200, headers=[("content-type", "text/event-stream")])
         assumed = ["HTTP 200 and Content-Type text/event-stream (the file holds only the body)"]
-        return Capture("sse", [Exchange("capture", [Attempt(request, response)])], _body_chunks(handle, first), assumed)
+        return Capture("sse", [Exchange("capture", [Attempt(request, response)])], path, 0, assumed)
     if start.startswith((b"{", b"[")):
         response = HTTPResponse(status=200, headers=[("content-type", "application/json")])
         assumed = ["HTTP 200 and Content-Type application/json (the file holds only the body)"]
-        return Capture("json", [Exchange("capture", [Attempt(request, response)])], _body_chunks(handle, first), assumed)
-    handle.close()
+        return Capture("json", [Exchange("capture", [Attempt(request, response)])], path, 0, assumed)
     if not first:
         raise _unreadable(path, "the file is empty")
     raise _unreadable(

@@ -9,30 +9,13 @@ from __future__ import annotations
 import ssl
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import httpx
 
 from ._exchange import Attempt, HTTPRequest, HTTPResponse, TransportFailure
+from ._limits import Limits
 
-__all__ = ["Limits", "ReplayedFailure", "perform"]
-
-
-@dataclass(frozen=True)
-class Limits:
-    """Bounds on one run's traffic. Defaults suit real LLM endpoints (long streams, slow first tokens)."""
-
-    connect_timeout: float = 10.0
-    read_timeout: float = 120.0
-    """Longest silence between two reads."""
-    total_timeout: float = 600.0
-    """Longest a whole response (headers and body) may take."""
-    max_response_bytes: int = 512 * 1024 * 1024
-    retries: int = 2
-    """Further attempts after a 429 or 503 (never after a stream has started)."""
-    backoff_base: float = 1.0
-    backoff_cap: float = 30.0
-    """Longest wait before a retry, also when Retry-After asks for more."""
+__all__ = ["ReplayedFailure", "perform"]
 
 
 class ReplayedFailure(Exception):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import email.utils
+import threading
 import time
 from collections.abc import Callable
 from typing import Protocol
@@ -14,7 +15,7 @@ from ._exchange import Attempt, Exchange, HTTPRequest, TransportFailure
 from ._http import Limits, perform
 from ._redact import Redactor
 
-__all__ = ["Transport", "LiveTransport", "RETRY_STATUSES"]
+__all__ = ["Transport", "LiveTransport", "RateLimiter", "RETRY_STATUSES"]
 
 RETRY_STATUSES = (429, 503)
 USER_AGENT = f"chat-conformance/{__version__}"
@@ -34,6 +35,24 @@ class AuthLike(Protocol):
     def refresh_after_unauthorized(self) -> bool: ...
 
     def secrets(self) -> list[str]: ...
+
+
+class RateLimiter:
+    """Spaces request starts at least 1/rate seconds apart, across all threads that share it."""
+
+    def __init__(self, requests_per_second: float, sleep: Callable[[float], None] = time.sleep):
+        self.interval = 1.0 / requests_per_second
+        self._next = 0.0
+        self._lock = threading.Lock()
+        self._sleep = sleep
+
+    def wait(self) -> None:
+        with self._lock:
+            now = time.monotonic()
+            start = max(now, self._next)
+            self._next = start + self.interval
+        if start > now:
+            self._sleep(start - now)
 
 
 def _retry_after(value: str | None) -> float | None:
@@ -57,7 +76,9 @@ class LiveTransport:
         *,
         redactor: Redactor | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        limiter: RateLimiter | None = None,
     ):
+        self.limiter = limiter
         self.auth = auth
         self.limits = limits
         self.redactor = redactor or Redactor()
@@ -86,6 +107,8 @@ class LiveTransport:
             if isinstance(authorized, TransportFailure):
                 exchange.attempts.append(Attempt(request=self.redactor.request(request), failure=authorized))
                 return exchange
+            if self.limiter is not None:
+                self.limiter.wait()
             attempt = perform(self._client, authorized, self.limits)
             self.redactor.attempt(attempt)  # before anything else sees it
             exchange.attempts.append(attempt)

@@ -9,6 +9,7 @@ of a case embed parts of it (the assistant message with its tool calls and thoug
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -31,11 +32,23 @@ class _Choice:
     def __init__(self, index: int):
         self.index = index
         self.message: dict[str, Any] = {"role": "assistant", "content": None}
+        # Text fields grow in a buffer: `str +=` on a million deltas would copy quadratically.
+        self.texts: dict[str, io.StringIO] = {}
         self.finish_reason: Any = None
         self.logprobs: Any = None
         self.calls: list[dict[str, Any]] = []
+        self._arguments: dict[int, io.StringIO] = {}
         self._by_id: dict[str, dict[str, Any]] = {}
         self._by_index: dict[Any, dict[str, Any]] = {}
+
+    def append_text(self, key: str, value: str) -> None:
+        buffer = self.texts.get(key)
+        if buffer is not None:
+            buffer.write(value)
+        else:
+            self.texts[key] = buffer = io.StringIO()
+            buffer.write(value)
+            self.message.pop(key, None)
 
     def add(self, choice: Mapping[str, Any]) -> None:
         delta = choice.get("delta")
@@ -50,9 +63,10 @@ class _Choice:
                 elif key == "role":
                     if isinstance(value, str):
                         self.message["role"] = value
-                elif isinstance(value, str) and isinstance(self.message.get(key), str):
-                    self.message[key] += value
-                elif value is not None or key not in self.message:
+                elif isinstance(value, str) and (key in self.texts or self.message.get(key) is None):
+                    self.append_text(key, value)
+                elif value is not None or (key not in self.message and key not in self.texts):
+                    self.texts.pop(key, None)
                     self.message[key] = value
         if choice.get("finish_reason") is not None:
             self.finish_reason = choice["finish_reason"]
@@ -65,6 +79,7 @@ class _Choice:
         call = self._by_id.get(call_id) if call_id else self._by_index.get(index)
         if call is None:
             call = {"id": call_id, "type": delta.get("type", "function"), "function": {"name": None, "arguments": ""}}
+            self._arguments[id(call)] = io.StringIO()
             self.calls.append(call)
             if call_id:
                 self._by_id[call_id] = call
@@ -79,13 +94,17 @@ class _Choice:
             if isinstance(function.get("name"), str) and function["name"] and not call["function"]["name"]:
                 call["function"]["name"] = function["name"]
             if isinstance(function.get("arguments"), str):
-                call["function"]["arguments"] += function["arguments"]
+                self._arguments[id(call)].write(function["arguments"])
         _merge_extra(call, delta.get("extra_content"))
 
     def result(self) -> dict[str, Any]:
         message = dict(self.message)
+        for key, buffer in self.texts.items():
+            message[key] = buffer.getvalue()
         if self.calls:
-            message["tool_calls"] = self.calls
+            message["tool_calls"] = [
+                {**call, "function": {**call["function"], "arguments": self._arguments[id(call)].getvalue()}} for call in self.calls
+            ]
         return {"index": self.index, "message": message, "finish_reason": self.finish_reason, "logprobs": self.logprobs}
 
 
@@ -111,6 +130,10 @@ class StreamAccumulator:
             index = choice.get("index", 0)
             index = index if isinstance(index, int) else 0
             self._choices.setdefault(index, _Choice(index)).add(choice)
+
+    def add_text(self, choice: Mapping[str, Any]) -> None:
+        """The fast path for a plain content delta of a choice already under way."""
+        self._choices[choice["index"]].append_text("content", choice["delta"]["content"])
 
     def result(self) -> dict[str, Any]:
         completion: dict[str, Any] = {**self._head, "object": "chat.completion"}

@@ -45,6 +45,9 @@ class ExchangeFacts:
     """How many SSE events the stream had (set by the engine)."""
     sse: Any = None
     """The stream's SSEDecoder (notes, line endings, a truncated last event), set by the engine."""
+    replay_events: Any = None
+    """A function giving the stream's events again from the start (set by the engine), for the
+    rare rule that must look twice (the real-client cross-check)."""
 
     @property
     def response(self) -> HTTPResponse | None:
@@ -78,8 +81,11 @@ class FindingCollector:
     def __init__(self) -> None:
         self._groups: dict[tuple[str, Severity, str], list[Any]] = {}
         self._messages: dict[str, int] = {}
+        self.total = 0
+        """Findings added so far, collapsed or not."""
 
     def add(self, finding: Finding) -> None:
+        self.total += 1
         key = (finding.rule, finding.severity, finding.message)
         group = self._groups.get(key)
         if group is None:

@@ -3,12 +3,19 @@
     exchange-level rules (status, content type, error body, JSON body)
     stream rules, fed event by event while the SSE is decoded (constant memory)
     completion rules, on the JSON body or the stream's faithful accumulation
+
+Long streams are mostly text deltas of one shape. Once such a chunk has been judged by every rule
+without a finding, later chunks that are the same in every respect a rule looks at (same id,
+created, model and other chunk-level values, one choice already under way, a delta holding only
+`content`, no finish_reason, a shape the schema accepted) cannot change any rule's verdict: they
+only add their text to the accumulation, which is all that is done for them. Everything else goes
+through every rule.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,7 +27,14 @@ from ._context import ExchangeFacts, FindingCollector, ParsedEvent, RuleContext
 from ._findings import Finding, Severity
 from ._registry import Rule, registry
 
-__all__ = ["Judgement", "judge_exchange", "StreamJudge"]
+try:  # a fast parser where it pays: about three times json.loads on small chunks
+    from orjson import loads as _loads
+except ImportError:  # pragma: no cover - orjson is a dependency; stay correct without it
+    _loads = json.loads
+
+__all__ = ["Judgement", "judge_exchange", "StreamJudge", "parse_event"]
+
+ChunkSource = Callable[[], Iterable[bytes]]
 
 
 @dataclass
@@ -28,6 +42,24 @@ class Judgement:
     findings: list[Finding]
     completion: Any
     """What the answer stands for (None without a usable 2xx answer); later steps embed parts of it."""
+
+
+def parse_event(index: int, data: str) -> ParsedEvent:
+    if data == "[DONE]":
+        return ParsedEvent(index, data, done=True)
+    try:
+        return ParsedEvent(index, data, payload=_loads(data))
+    except ValueError as exc:
+        return ParsedEvent(index, data, error=str(exc))
+
+
+def _events(source: ChunkSource) -> Iterator[ParsedEvent]:
+    decoder = SSEDecoder()
+    for chunk in source():
+        for event in decoder.feed(chunk):
+            yield parse_event(event.index, event.data)
+    for event in decoder.flush():
+        yield parse_event(event.index, event.data)
 
 
 def _selected(selected: Iterable[str] | None, step: Step) -> list[Rule]:
@@ -57,6 +89,75 @@ def _applies(rule_: Rule, facts: ExchangeFacts) -> bool:
     return False
 
 
+class _SteadyState:
+    """Recognises chunks that no rule can judge differently from one already judged clean."""
+
+    IDENTITY = ("id", "object", "created", "model", "system_fingerprint", "service_tier")
+    FREE = frozenset({"obfuscation"})  # per-chunk noise OpenAI adds; no rule reads it
+
+    def __init__(self, schemas) -> None:
+        self.schemas = schemas
+        self.identity: dict[str, Any] | None = None
+        self.started: set[int] = set()
+        self.blocked = False
+        self.clean_shapes: set[tuple] = set()
+
+    def shape(self, payload: dict[str, Any]) -> tuple | None:
+        """The chunk's shape if it is a plain content delta of an ongoing choice, else None."""
+        choices = payload.get("choices")
+        if type(choices) is not list or len(choices) != 1:
+            return None
+        choice = choices[0]
+        if type(choice) is not dict or choice.get("finish_reason") is not None or choice.get("logprobs") is not None:
+            return None
+        delta = choice.get("delta")
+        if type(delta) is not dict or len(delta) != 1 or type(delta.get("content")) is not str:
+            return None
+        if payload.get("usage") is not None or "error" in payload:
+            return None
+        return (tuple(payload), tuple(choice))
+
+    def fast(self, payload: Any) -> bool:
+        if self.blocked or self.identity is None or type(payload) is not dict:
+            return False
+        shape = self.shape(payload)
+        if shape is None or shape not in self.clean_shapes or payload["choices"][0].get("index") not in self.started:
+            return False
+        identity = self.identity
+        for key, value in payload.items():
+            if key in self.FREE:
+                if type(value) is not str:
+                    return False
+            elif key != "choices" and identity.get(key, _MISSING) != value:
+                return False
+        return True
+
+    def learn(self, event: ParsedEvent, clean: bool) -> None:
+        """After the full judgement of an event: what later chunks may be compared with."""
+        payload = event.payload
+        if event.done or event.error is not None or type(payload) is not dict:
+            self.blocked = True  # after [DONE], an error or garbage, every event gets every rule
+            return
+        if self.identity is None:
+            identity = {k: payload.get(k, _MISSING) for k in self.IDENTITY}
+            if identity["object"] != "chat.completion.chunk" or not isinstance(identity["id"], str) or not identity["id"]:
+                self.blocked = True
+                return
+            self.identity = {k: v for k, v in identity.items() if v is not _MISSING}
+        for choice in payload.get("choices") or ():
+            if isinstance(choice, dict) and isinstance(choice.get("index"), int):
+                if choice.get("finish_reason") is not None:
+                    self.blocked = True  # the choice is finished: what follows must be judged
+                    return
+                self.started.add(choice["index"])
+        shape = self.shape(payload)
+        if clean and shape is not None and (self.schemas is None or not self.schemas.chunk(payload)):
+            self.clean_shapes.add(shape)
+
+
+_MISSING = object()
+
+
 class StreamJudge:
     """Feed the raw stream bytes in arrival order; `finish()` returns the accumulated completion."""
 
@@ -73,6 +174,12 @@ class StreamJudge:
                 self._observers.append((rule_.target(ctx), ctx))
             except Exception as exc:
                 collector.add(ctx.finding(f"the rule itself crashed ({type(exc).__name__}: {exc})", severity=Severity.ERROR))
+        schemas = None
+        if any(r.id == "schema.chunk" for r in rules):
+            from ._schemas import profile_schemas
+
+            schemas = profile_schemas(facts.profile)
+        self.steady = _SteadyState(schemas)
         self.events = 0
 
     def feed(self, chunk: bytes) -> None:
@@ -81,17 +188,16 @@ class StreamJudge:
 
     def _event(self, index: int, data: str) -> None:
         self.events += 1
-        if data == "[DONE]":
-            parsed = ParsedEvent(index, data, done=True)
-        else:
-            try:
-                parsed = ParsedEvent(index, data, payload=json.loads(data))
-            except ValueError as exc:
-                parsed = ParsedEvent(index, data, error=str(exc))
+        parsed = parse_event(index, data)
+        if self.steady.fast(parsed.payload):
+            self.accumulator.add_text(parsed.payload["choices"][0])
+            return
         if parsed.error is None and not parsed.done:
             self.accumulator.add(parsed.payload)
+        before = self.collector.total
         for observer, ctx in self._observers:
             self._call(observer.on_event, ctx, parsed)
+        self.steady.learn(parsed, clean=self.collector.total == before)
 
     def _call(self, method, ctx: RuleContext, *args) -> None:
         try:
@@ -118,15 +224,18 @@ def judge_exchange(
     request: Mapping[str, Any] | None = None,
     profile: str = "openai",
     selected: Iterable[str] | None = None,
-    chunks: Iterable[bytes] | None = None,
+    chunks: ChunkSource | None = None,
 ) -> Judgement:
-    """All applicable rules on one exchange. `chunks` replaces the response's stored chunks (so a
-    file of any size can be judged without holding it)."""
+    """All applicable rules on one exchange. `chunks`, a function giving the body's chunks each
+    time it is called, replaces the response's stored chunks, so a file of any size is judged
+    without being held (and read again only if the real client must be consulted)."""
     facts = ExchangeFacts(exchange=exchange, step=step, request=request, profile=profile)
     collector = FindingCollector()
     response = exchange.response
     if response is None:
         return Judgement([], None)
+    source: ChunkSource = chunks if chunks is not None else (lambda: response.chunks)
+    facts.replay_events = lambda: _events(source)
     rules = _selected(selected, step)
     for rule_ in rules:
         if _applies(rule_, facts):
@@ -134,7 +243,7 @@ def judge_exchange(
     success = 200 <= response.status < 300
     if facts.is_stream and success:
         judge = StreamJudge(facts, [r for r in rules if r.applies == "stream"], collector)
-        for chunk in chunks if chunks is not None else response.chunks:
+        for chunk in source():
             judge.feed(chunk)
         judge.finish()
     elif success:
