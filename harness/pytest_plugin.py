@@ -8,8 +8,9 @@ without the entry point, load it with `-p harness.pytest_plugin`.
     pytest --cc-endpoint my-vllm --cc-mode live -n 4    # pytest-xdist spreads the cases
     pytest --cc-endpoint my-vllm -m tag_streaming -k tool
 
-Collection: one item per case × endpoint, named `cases/<id>.yaml::<id>[<endpoint>]` (the case
-file's path relative to the rootdir). Without path arguments, pytest collects the case folders
+Collection: one item per case × endpoint, named `cases/<id>.yaml::<id>[<endpoint>]`: the case
+file's path relative to the rootdir, or, for a case folder outside it (the bundled cases of an
+installed package), the folder's own name and the file's path inside it. Without path arguments, pytest collects the case folders
 (the bundled one, unless `--cc-no-bundled-cases`, and each `--cc-cases DIR`) instead of
 `testpaths` or the current folder; with path arguments, the case files among them are collected.
 

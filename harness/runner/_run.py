@@ -111,6 +111,8 @@ class Runner:
         self.on_result = on_result
         self._auths: dict[str, Any] = {}
         self._limiters: dict[str, Any] = {}
+        self._clients: dict[str, Any] = {}
+        self._clients_lock = threading.Lock()
 
     def prepare(self, endpoints: Iterable[Endpoint]) -> None:
         """Fail early (ConfigError, exit 2) on credentials that cannot work, before any request."""
@@ -130,14 +132,17 @@ class Runner:
         self.prepare(endpoints)
         pairs = [(case, endpoint) for endpoint in endpoints for case in cases]
         workers = self.settings.concurrency if self.settings.mode is not Mode.REPLAY else 1
-        if workers <= 1 or len(pairs) <= 1:
+        try:
+            if workers > 1 and len(pairs) > 1:
+                return self._run_concurrently(pairs, workers)
             results = []
             for case, endpoint in pairs:
                 results.append(self.run_case(case, endpoint))
                 if self.on_result is not None:
                     self.on_result(results[-1])
             return results
-        return self._run_concurrently(pairs, workers)
+        finally:
+            self.close()
 
     def _run_concurrently(self, pairs: list[tuple[Case, Endpoint]], workers: int) -> list[CaseResult]:
         from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
@@ -167,6 +172,20 @@ class Runner:
                     future.cancel()  # Ctrl-C: nothing new starts; cases under way finish their request
                 raise
         return [done[number] for number in range(len(pairs))]
+
+    def _client_for(self, endpoint: Endpoint):
+        """One HTTP client per endpoint for the whole run: connections and TLS set-up are reused."""
+        from ..transport._live import new_client
+
+        with self._clients_lock:
+            if endpoint.name not in self._clients:
+                self._clients[endpoint.name] = new_client()
+            return self._clients[endpoint.name]
+
+    def close(self) -> None:
+        for client in self._clients.values():
+            client.close()
+        self._clients.clear()
 
     def _recording(self, case: Case, endpoint: Endpoint) -> Path:
         root = self.settings.recordings_dir or case.recordings_dir
@@ -211,7 +230,11 @@ class Runner:
             origin = cassette.origin
         else:
             transport = LiveTransport(
-                self._auths[endpoint.name], self.settings.limits, redactor=redactor, limiter=self._limiters.get(endpoint.name)
+                self._auths[endpoint.name],
+                self.settings.limits,
+                redactor=redactor,
+                limiter=self._limiters.get(endpoint.name),
+                client=self._client_for(endpoint),
             )
             origin = "live"
         try:

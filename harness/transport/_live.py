@@ -15,7 +15,7 @@ from ._exchange import Attempt, Exchange, HTTPRequest, TransportFailure
 from ._http import Limits, perform
 from ._redact import Redactor
 
-__all__ = ["Transport", "LiveTransport", "RateLimiter", "RETRY_STATUSES"]
+__all__ = ["Transport", "LiveTransport", "RateLimiter", "RETRY_STATUSES", "new_client"]
 
 RETRY_STATUSES = (429, 503)
 USER_AGENT = f"chat-conformance/{__version__}"
@@ -35,6 +35,11 @@ class AuthLike(Protocol):
     def refresh_after_unauthorized(self) -> bool: ...
 
     def secrets(self) -> list[str]: ...
+
+
+def new_client() -> httpx.Client:
+    """An HTTP client for live requests. POSTs are not redirected: a 3xx is something to report."""
+    return httpx.Client(follow_redirects=False, headers={"user-agent": USER_AGENT})
 
 
 class RateLimiter:
@@ -77,17 +82,20 @@ class LiveTransport:
         redactor: Redactor | None = None,
         sleep: Callable[[float], None] = time.sleep,
         limiter: RateLimiter | None = None,
+        client: httpx.Client | None = None,
     ):
         self.limiter = limiter
         self.auth = auth
         self.limits = limits
         self.redactor = redactor or Redactor()
         self._sleep = sleep
-        # POSTs are not redirected: a 3xx is something to report, not to follow.
-        self._client = httpx.Client(follow_redirects=False, headers={"user-agent": USER_AGENT})
+        # A client shared across cases (one per endpoint) keeps connections and the TLS context.
+        self._owns_client = client is None
+        self._client = client or new_client()
 
     def close(self) -> None:
-        self._client.close()
+        if self._owns_client:
+            self._client.close()
 
     def _authorized(self, request: HTTPRequest) -> HTTPRequest | TransportFailure:
         try:

@@ -9,7 +9,6 @@ of a case embed parts of it (the assistant message with its tool calls and thoug
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -32,23 +31,22 @@ class _Choice:
     def __init__(self, index: int):
         self.index = index
         self.message: dict[str, Any] = {"role": "assistant", "content": None}
-        # Text fields grow in a buffer: `str +=` on a million deltas would copy quadratically.
-        self.texts: dict[str, io.StringIO] = {}
+        # Text fields grow as UTF-8 in a bytearray: `str +=` on a million deltas would copy
+        # quadratically, and a buffer of str pieces or a StringIO costs several bytes a character.
+        self.texts: dict[str, bytearray] = {}
         self.finish_reason: Any = None
         self.logprobs: Any = None
         self.calls: list[dict[str, Any]] = []
-        self._arguments: dict[int, io.StringIO] = {}
+        self._arguments: dict[int, bytearray] = {}
         self._by_id: dict[str, dict[str, Any]] = {}
         self._by_index: dict[Any, dict[str, Any]] = {}
 
     def append_text(self, key: str, value: str) -> None:
         buffer = self.texts.get(key)
-        if buffer is not None:
-            buffer.write(value)
-        else:
-            self.texts[key] = buffer = io.StringIO()
-            buffer.write(value)
+        if buffer is None:
+            buffer = self.texts[key] = bytearray()
             self.message.pop(key, None)
+        buffer += value.encode("utf-8", "surrogatepass")
 
     def add(self, choice: Mapping[str, Any]) -> None:
         delta = choice.get("delta")
@@ -79,7 +77,7 @@ class _Choice:
         call = self._by_id.get(call_id) if call_id else self._by_index.get(index)
         if call is None:
             call = {"id": call_id, "type": delta.get("type", "function"), "function": {"name": None, "arguments": ""}}
-            self._arguments[id(call)] = io.StringIO()
+            self._arguments[id(call)] = bytearray()
             self.calls.append(call)
             if call_id:
                 self._by_id[call_id] = call
@@ -94,16 +92,16 @@ class _Choice:
             if isinstance(function.get("name"), str) and function["name"] and not call["function"]["name"]:
                 call["function"]["name"] = function["name"]
             if isinstance(function.get("arguments"), str):
-                self._arguments[id(call)].write(function["arguments"])
+                self._arguments[id(call)] += function["arguments"].encode("utf-8", "surrogatepass")
         _merge_extra(call, delta.get("extra_content"))
 
     def result(self) -> dict[str, Any]:
         message = dict(self.message)
         for key, buffer in self.texts.items():
-            message[key] = buffer.getvalue()
+            message[key] = buffer.decode("utf-8", "surrogatepass")
         if self.calls:
             message["tool_calls"] = [
-                {**call, "function": {**call["function"], "arguments": self._arguments[id(call)].getvalue()}} for call in self.calls
+                {**call, "function": {**call["function"], "arguments": self._arguments[id(call)].decode("utf-8", "surrogatepass")}} for call in self.calls
             ]
         return {"index": self.index, "message": message, "finish_reason": self.finish_reason, "logprobs": self.logprobs}
 
