@@ -13,6 +13,24 @@ SHARED = Path(os.environ.get("CHAT_CONFORMANCE_SHARED") or REPO.parent / "shared
 SEED = SHARED / "seed" / "vertex-openai-chat-completions-examples.de.txt"
 
 
+RECORDINGS = SHARED / "spec" / "recordings"
+
+
+def recording_files() -> list[Path]:
+    """The public recordings in shared/spec/recordings (empty when shared/ is missing)."""
+    if not RECORDINGS.is_dir():
+        return []
+    return sorted(p for p in RECORDINGS.iterdir() if p.is_file())
+
+
+def require_recordings() -> None:
+    if not recording_files():
+        pytest.fail(
+            f"reference recordings missing at {RECORDINGS}: lay shared/ beside the repository "
+            "or point CHAT_CONFORMANCE_SHARED at it"
+        )
+
+
 def read_reference(path: Path) -> str:
     """Reference docs are part of the test input (CI lays shared/ beside the clone): missing is a failure."""
     if not path.is_file():

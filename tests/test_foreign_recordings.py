@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
@@ -13,26 +12,14 @@ from harness.errors import RecordingError
 from harness.transport import Cassette, read_cassette, write_cassette
 from harness.transport._foreign import FOREIGN_FORMATS, ForeignFormatError, import_foreign
 
-SHARED = Path(os.environ.get("CHAT_CONFORMANCE_SHARED") or Path(__file__).resolve().parents[2] / "shared")
-RECORDINGS = SHARED / "spec" / "recordings"
+from .conftest import RECORDINGS, recording_files, require_recordings
 
 
-def _recording_files() -> list[Path]:
-    if not RECORDINGS.is_dir():
-        return []
-    return sorted(p for p in RECORDINGS.iterdir() if p.is_file())
 
-
-def _require_recordings() -> None:
-    if not _recording_files():
-        pytest.fail(
-            f"reference recordings missing at {RECORDINGS}: lay shared/ beside the repository "
-            "or point CHAT_CONFORMANCE_SHARED at it"
-        )
 
 
 def _load(name: str) -> Cassette:
-    _require_recordings()
+    require_recordings()
     path = RECORDINGS / name
     if not path.is_file():
         pytest.fail(f"reference recording {name} missing from {RECORDINGS}")
@@ -47,14 +34,14 @@ def _data_lines(body: bytes) -> list[str]:
 
 
 def test_recordings_folder_is_there():
-    _require_recordings()
-    assert len(_recording_files()) >= 29
+    require_recordings()
+    assert len(recording_files()) >= 29
 
 
-@pytest.mark.parametrize("path", _recording_files() or [None], ids=lambda p: p.name if p else "missing")
+@pytest.mark.parametrize("path", recording_files() or [None], ids=lambda p: p.name if p else "missing")
 def test_every_recording_imports(path: Path | None, tmp_path: Path):
     if path is None:
-        _require_recordings()
+        require_recordings()
     cassette = import_foreign(path)
 
     assert cassette.case == path.stem

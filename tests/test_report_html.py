@@ -330,7 +330,7 @@ def test_hostile_text_is_shown_as_text(browser, rich, tmp_path):
 def test_cells_parameters_and_skips(browser, rich, tmp_path):
     _load(browser, rich, tmp_path)
     # No case of the feature applies to the endpoint: an empty cell, no button.
-    empty = browser.find_element(*_by(f'td[data-feature="local.only-feature"][data-endpoint="vertex-docs"]'))
+    empty = browser.find_element(*_by('td[data-feature="local.only-feature"][data-endpoint="vertex-docs"]'))
     assert empty.find_elements(*_by("button")) == [] and empty.text == ""
     assert _cell(browser, "local.only-feature", LOCAL).text.startswith("✓ pass")
 

@@ -19,9 +19,7 @@ else (Gemini API's compatibility layer, Ollama, vLLM and OpenAI itself all claim
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 
@@ -31,8 +29,8 @@ from harness.transport._foreign import import_foreign
 from harness.validators import judge_exchange
 from harness.validators._findings import Severity
 
-SHARED = Path(os.environ.get("CHAT_CONFORMANCE_SHARED") or Path(__file__).resolve().parents[2] / "shared")
-RECORDINGS = SHARED / "spec" / "recordings"
+from .conftest import RECORDINGS, recording_files, require_recordings
+
 
 E, W = "error", "warning"
 
@@ -301,18 +299,6 @@ EXPECTED.update(
 # -- judging -------------------------------------------------------------------------------------------
 
 
-def _recording_files() -> list[Path]:
-    if not RECORDINGS.is_dir():
-        return []
-    return sorted(p for p in RECORDINGS.iterdir() if p.is_file())
-
-
-def _require_recordings() -> None:
-    if not _recording_files():
-        pytest.fail(
-            f"reference recordings missing at {RECORDINGS}: lay shared/ beside the repository "
-            "or point CHAT_CONFORMANCE_SHARED at it"
-        )
 
 
 def _cases() -> list[tuple[str, str]]:
@@ -326,7 +312,7 @@ def _judge(name: str, step_name: str):
     key = (name, step_name)
     if key in _JUDGED:
         return _JUDGED[key]
-    _require_recordings()
+    require_recordings()
     path = RECORDINGS / name
     if not path.is_file():
         pytest.fail(f"reference recording {name} missing from {RECORDINGS}")
@@ -357,8 +343,8 @@ def _describe(findings) -> str:
 
 
 def test_every_recording_and_exchange_has_an_expectation():
-    _require_recordings()
-    on_disk = {p.name: [e.step for e in import_foreign(p).exchanges] for p in _recording_files()}
+    require_recordings()
+    on_disk = {p.name: [e.step for e in import_foreign(p).exchanges] for p in recording_files()}
     assert sorted(on_disk) == sorted(EXPECTED), "a recording was added or removed: read it and write its expectation"
     for name, steps in on_disk.items():
         assert steps == list(EXPECTED[name]), f"{name}: exchanges {steps}, expectations for {list(EXPECTED[name])}"

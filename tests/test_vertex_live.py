@@ -65,3 +65,27 @@ def test_global_endpoint_case_goes_to_the_documented_global_path(token_server: T
         endpoint = adhoc_endpoint(kind="vertex", base_url=server.url, project="p", model="m", auth="google", name="v")
         Runner(RunSettings(mode=Mode.LIVE)).run(bundled("global-endpoint"), [endpoint])
         assert [r.path for r in server.received] == ["/v1beta1/projects/p/locations/global/endpoints/openapi/chat/completions"]
+
+
+@pytest.mark.usefixtures("adc")
+@pytest.mark.parametrize(
+    ("case_id", "location", "api_version", "path"),
+    [
+        # The self-deployed REST examples pin the global host and v1beta1 (seed lines 151-251).
+        ("self-deployed-chat", "us-central1", "v1", "/v1beta1/projects/p/locations/global/endpoints/1234567890/chat/completions"),
+        # The Python variant uses the endpoint's own location and version.
+        ("self-deployed-chat-model", "europe-west4", "v1", "/v1/projects/p/locations/europe-west4/endpoints/1234567890/chat/completions"),
+    ],
+)
+def test_self_deployed_endpoint_on_the_shared_host_over_loopback(token_server: TokenServer, case_id, location, api_version, path):
+    with ScriptedServer(lambda r: Reply.json(completion())) as server:
+        endpoint = adhoc_endpoint(
+            kind="vertex-endpoint", base_url=server.url, project="p", location=location, api_version=api_version,
+            endpoint_id="1234567890", model="gemma-2-9b-it", auth="google", name="deployed",
+        )  # fmt: skip
+        (result,) = Runner(RunSettings(mode=Mode.LIVE)).run(bundled(case_id), [endpoint])
+        assert [r.path for r in server.received] == [path]
+        assert server.received[0].headers["authorization"] == "Bearer tok-1"
+        sent = server.received[0].json()
+        assert ("model" in sent) == (case_id == "self-deployed-chat-model")  # the REST example sends no model
+    assert result.verdict is Verdict.PASS, result.findings

@@ -21,7 +21,7 @@ import click
 from .._version import __version__
 from ..cases import Case, bundled_cases_dir, load_cases
 from ..endpoints import Endpoint, adhoc_endpoint, bundled_endpoints, find_config, load_config
-from ..errors import InputError, UsageError
+from ..errors import UsageError
 from ..report import ResultsLog, run_header, write_reports
 from ..runner import CaseResult, Mode, Runner, RunSettings, Verdict, build_request, curl_command, load_baseline
 from ..transport import Limits

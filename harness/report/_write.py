@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
+
+from .._files import write_atomic
 
 from ._junit import render_junit
 from ._log import RESULTS_FILE, read_results
@@ -15,19 +15,6 @@ from ._model import build_report
 __all__ = ["REPORT_FILES", "write_reports", "write_atomic"]
 
 REPORT_FILES = ("report.json", "junit.xml", "report.md", "report.html")
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write to a temporary file, then rename: a reader never sees half a report."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def write_reports(report_dir: Path) -> dict:

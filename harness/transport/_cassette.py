@@ -11,13 +11,12 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
-import os
-import tempfile
 from array import array
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .._files import write_atomic
 from .._version import __version__
 from .._yamlio import dump_yaml, load_yaml_file
 from ..errors import RecordingError
@@ -111,16 +110,7 @@ def write_cassette(path: Path, cassette: Cassette) -> None:
     """Atomically (write to a temporary file, then rename): an interrupted run never leaves half a recording."""
     if cassette.origin not in ORIGINS:
         raise ValueError(f"origin must be one of {ORIGINS}")
-    text = cassette_to_yaml(cassette)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomic(path, cassette_to_yaml(cassette))
 
 
 # -- reading -------------------------------------------------------------------------------------

@@ -11,7 +11,6 @@ import binascii
 import json
 import re
 from collections.abc import Iterator
-from typing import Any
 
 import jsonschema
 
