@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import shlex
 import threading
+import urllib.parse
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -52,6 +53,9 @@ class RunSettings:
     """Run each case this many times; mixed outcomes give the verdict flaky."""
     concurrency: int = 1
     """Cases in flight at once against live endpoints (replay is CPU-bound and runs one at a time)."""
+    server_labels: Mapping[str, str] = field(default_factory=dict)
+    """Endpoint name -> what to call its server in recordings (e.g. "llama.cpp llama-server b6000");
+    without one, the Server header of the answer."""
     environ: Mapping[str, str] | None = None
 
 
@@ -89,14 +93,25 @@ def first_difference(old: Any, new: Any, path: str = "") -> str | None:
     return None if old == new and type(old) is type(new) else (path or "/")
 
 
+def _path(url: str) -> str:
+    parts = urllib.parse.urlsplit(url)
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
 def _staleness(request: HTTPRequest, recorded: Exchange | None, redactor: Redactor) -> str | None:
+    """Why the recorded request is not the one the case sends now, or None.
+
+    Like vcrpy's path matcher, the host and port are not compared: they belong to the endpoint's
+    configuration (a local server gets a new free port every time), not to the case. What the
+    case decides, the path (Vertex's project, location, endpoint and API version), the query and
+    the body, is compared."""
     if recorded is None:
         return "the recording has no exchange for this step"
     old = recorded.attempts[0].request
     if old.method != request.method:
         return f"method {old.method} was recorded, {request.method} is sent now"
-    if old.url != redactor.url(request.url):
-        return f"URL {old.url} was recorded, {redactor.url(request.url)} is sent now"
+    if _path(old.url) != _path(redactor.url(request.url)):
+        return f"URL path {_path(old.url)} was recorded, {_path(redactor.url(request.url))} is sent now"
     where = first_difference(old.json(), request.json())
     if where is not None:
         return f"the request body differs at {where or '/'}"
@@ -243,7 +258,9 @@ class Runner:
             transport.close()
         result.origin = origin
         if mode is Mode.RECORD and result.verdict is not Verdict.SKIP and result.exchanges:
-            server = next((a.response.header("server") for e in result.exchanges for a in e.attempts if a.response), None)
+            server = self.settings.server_labels.get(endpoint.name) or next(
+                (a.response.header("server") for e in result.exchanges for a in e.attempts if a.response), None
+            )
             write_cassette(path, Cassette(case=case.id, endpoint=endpoint.name, origin="live", exchanges=result.exchanges, server=server))
         return result
 
