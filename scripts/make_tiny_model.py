@@ -23,6 +23,7 @@ Usage::
 
     python scripts/make_tiny_model.py [--sdist llama_cpp_python-0.3.36.tar.gz]   # build + verify
     python scripts/make_tiny_model.py --verify                                   # verify only
+    python scripts/make_tiny_model.py --verify --llama-server path/to/llama-server  # and serve the GGUF
 
 The GGUF is made by the ``convert_hf_to_gguf.py`` shipped in llama.cpp's source, taken from the
 llama-cpp-python sdist (downloaded with pip into ``~/.cache/chat-conformance/sdist`` when
@@ -33,6 +34,7 @@ into this repository. Needs the packages in ``scripts/requirements-model.txt``.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import random
@@ -42,11 +44,6 @@ import sys
 import tarfile
 import tempfile
 from pathlib import Path
-
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-os.environ.setdefault("RAYON_NUM_THREADS", "1")  # BPE training: one thread, same merges every run
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_OUT = REPO / "models"
@@ -108,14 +105,15 @@ PROMPT_END = "Ċ"  # last token of "<|im_start|>assistant\n"
 ARGS_START = ":Ċ"  # last token of "functions.get_current_weather:\n"
 
 # Fallback preferences (a per-token bias, in logits, when the current token has no scripted
-# successor or a grammar forbids it). The scripted successor always wins by 25+ logits; these
+# successor or a grammar forbids it). The scripted successor always wins by 20+ logits; these
 # only order what a grammar-constrained server picks instead: close JSON strings, objects and
 # arrays soon, end when the grammar is complete, and in chatml-function-calling choose a call
 # first ("functions" over "message") and then stop ("<|im_end|>" spelled "<" ... over another
-# call). Any token with no script of its own starts the plain answer (bias 50).
-FALLBACK_BIAS = {"Hello": 50.0, '"': 36.0, "}": 34.0, "]": 32.0, EOS: 30.0, "{": 28.0, "<": 26.0, "functions": 12.0}
+# call). Gaps of 10%+ survive a repeat penalty of 1.1. A token with no script of its own starts
+# the plain answer ("Hello", cancelled on scripted tokens so that a JSON string closes after it).
+FALLBACK_BIAS = {"Hello": 56.0, '"': 44.0, "}": 34.0, "]": 30.0, EOS: 28.0, "{": 26.0, "<": 22.0, "functions": 10.0}
 
-CHAIN_LOGIT = 60.0  # logit of a scripted successor (plus its fallback bias, scaled)
+CHAIN_LOGIT = 64.0  # logit of a scripted successor (plus its fallback bias, scaled)
 SECOND_LOGIT = 40.0  # the arguments-only answer, second choice when tools are offered
 
 DEFAULT_SYSTEM = "You are a tiny test model."
@@ -259,9 +257,11 @@ def _corpus() -> list[str]:
     lines += [json.dumps(WEATHER_TOOL)] * 10
     # Text shaped like the tool prompt and the chat turns.
     lines += [
-        "# Tools\n\nYou may call one or more functions to assist with the user query.\n\n"
-        "You are provided with function signatures within XML tags:\n"
-        "For each function call, return a json object with function name and arguments within XML tags:\n"
+        (
+            "# Tools\n\nYou may call one or more functions to assist with the user query.\n\n"
+            "You are provided with function signatures within XML tags:\n"
+            "For each function call, return a json object with function name and arguments within XML tags:\n"
+        )
     ] * 10
     lines += [f"{w}:\n" for w in words] * 2
     lines += ["functions." + TOOL_NAME + ":\n"] * 20
@@ -284,7 +284,17 @@ def _corpus() -> list[str]:
 
 
 def build_tokenizer():
-    from tokenizers import AddedToken, Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers, processors, trainers
+    from tokenizers import (
+        AddedToken,
+        Regex,
+        Tokenizer,
+        decoders,
+        models,
+        normalizers,
+        pre_tokenizers,
+        processors,
+        trainers,
+    )
 
     tok = Tokenizer(models.BPE(unk_token=None, fuse_unk=False, byte_fallback=False))
     tok.normalizer = normalizers.NFC()
@@ -425,7 +435,7 @@ def set_weights(model, vocab: dict[str, int]) -> None:
     ]
     successor: dict[str, str] = {}
     for chain in chains:
-        for a, b in zip(chain, chain[1:]):
+        for a, b in itertools.pairwise(chain):
             assert a not in successor, f"token {a!r} is in two scripts"
             successor[a] = b
     chain_dim = {t: 5 + i for i, t in enumerate(successor)}
@@ -483,6 +493,8 @@ def set_weights(model, vocab: dict[str, int]) -> None:
             head[tid(t), CONST] = b / n1
         for t, nxt in successor.items():
             head[tid(nxt), chain_dim[t]] = CHAIN_LOGIT / n2
+            if nxt != PLAIN_SCRIPT[0]:
+                head[tid(PLAIN_SCRIPT[0]), chain_dim[t]] = -FALLBACK_BIAS[PLAIN_SCRIPT[0]] / n1
         # At the prompt end with a mode set, entries are sqrt(HIDDEN/3): cancel the plain
         # answer there and put the mode's first token on top.
         plain_there = CHAIN_LOGIT * n3 / n2 + FALLBACK_BIAS["Hello"] * n3 / n1
@@ -539,8 +551,8 @@ runpy.run_path(sys.argv[0], run_name="__main__")
 def convert_to_gguf(hf_dir: Path, gguf_path: Path, sdist: Path) -> None:
     with tempfile.TemporaryDirectory(prefix="llama-cpp-src-") as tmp:
         llama = extract_converter(sdist, Path(tmp))
-        env = dict(os.environ, NO_LOCAL_GGUF="", HF_HUB_OFFLINE="1")
-        env.pop("NO_LOCAL_GGUF")
+        env = dict(os.environ, HF_HUB_OFFLINE="1")
+        env.pop("NO_LOCAL_GGUF", None)  # use the gguf-py shipped beside the converter
         subprocess.run(
             [sys.executable, "-c", _CONVERT_BOOTSTRAP, str(llama), str(hf_dir),
              "--outfile", str(gguf_path), "--outtype", "f16", "--model-name", "tiny-qwen2"],
@@ -574,6 +586,9 @@ def verify(hf_dir: Path, gguf_path: Path | None = None) -> None:
         "tools": ([user], [WEATHER_TOOL], TOOL_CALL_SCRIPT),
         "tool result": ([user, TOOL_CALL_MESSAGE, TOOL_RESULT_MESSAGE], [WEATHER_TOOL], TOOL_RESULT_SCRIPT),
         "system + plain": ([{"role": "system", "content": "Be brief."}, user], None, PLAIN_SCRIPT),
+        # The markers are found however far back they are (3,000+ tokens here).
+        "tools, long question": ([{"role": "user", "content": QUESTION + " Please." * 800}], [WEATHER_TOOL],
+                                 TOOL_CALL_SCRIPT),
         "tools, arguments as dict": (
             [user, {"role": "assistant", "content": "", "tool_calls": [
                 {"type": "function", "function": {"name": TOOL_NAME, "arguments": TOOL_ARGUMENTS}}]},
@@ -589,7 +604,13 @@ def verify(hf_dir: Path, gguf_path: Path | None = None) -> None:
             out = model.generate(ids, attention_mask=torch.ones_like(ids), do_sample=False, max_new_tokens=32)
         got = out[0, ids.shape[1]:].tolist()
         text = tokenizer.decode(got, skip_special_tokens=False)
-        print(f"[{label}] {ids.shape[1]} prompt tokens -> {len(got)} tokens: {text!r}")
+        # How far each scripted token leads its best rival (teacher-forced).
+        with torch.no_grad():
+            logits = model(torch.cat([ids, torch.tensor([want])], dim=1)).logits[0, ids.shape[1] - 1 : -1]
+        lead = min(float(row[w] - torch.cat([row[:w], row[w + 1:]]).max()) for row, w in zip(logits, want))
+        print(f"[{label}] {ids.shape[1]} prompt tokens -> {len(got)} tokens (lead >= {lead:.1f} logits): {text!r}")
+        if lead < 20:
+            failures.append(f"{label}: a scripted token leads by only {lead:.1f} logits")
         if got != want:
             failures.append(f"{label}: greedy gave {tokenizer.convert_ids_to_tokens(got)}")
         torch.manual_seed(0)
@@ -734,13 +755,95 @@ def _verify_gguf_header(path: Path) -> None:
           f"pre-tokenizer qwen2, {len(tokens)} tokens, {len(meta['tensors'])} tensors, eos {EOS}")
 
 
-def try_llama_cpp(gguf_path: Path) -> None:
-    """Run the GGUF with llama.cpp when a llama-cli/llama-simple binary is around (optional)."""
-    candidates = sorted((Path.home() / ".cache" / "chat-conformance").glob("llama.cpp-*/bin/llama-server"))
-    if not candidates:
-        print("llama.cpp: no llama-server under ~/.cache/chat-conformance/llama.cpp-*/bin; skipped that check")
-        return
-    print(f"llama.cpp: found {candidates[-1]} (run it with: {candidates[-1]} -m {gguf_path} --jinja)")
+def find_llama_server() -> Path | None:
+    found = sorted((Path.home() / ".cache" / "chat-conformance").glob("llama.cpp-*/bin/llama-server"))
+    return found[-1] if found else None
+
+
+def check_llama_server(binary: Path, gguf_path: Path) -> None:
+    """Serve the GGUF with ``llama-server --jinja`` on a free loopback port and check the answers."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    with tempfile.TemporaryFile() as log:
+        _serve_and_check(binary, gguf_path, port, log)
+
+
+def _serve_and_check(binary: Path, gguf_path: Path, port: int, log) -> None:
+    import time
+    import urllib.request
+
+    base = f"http://127.0.0.1:{port}"
+    proc = subprocess.Popen(
+        [str(binary), "-m", str(gguf_path), "--jinja", "--host", "127.0.0.1", "--port", str(port),
+         "-c", str(MAX_POSITIONS), "-np", "1", "-t", "1"],
+        stdout=log, stderr=subprocess.STDOUT,
+    )
+
+    def post(body: dict, stream: bool = False):
+        req = urllib.request.Request(base + "/v1/chat/completions", data=json.dumps(dict(body, stream=stream)).encode(),
+                                     headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(req, timeout=60) as resp:
+            if not stream:
+                return json.load(resp)
+            chunks = []
+            for line in resp:
+                line = line.decode().strip()
+                if line.startswith("data: ") and line != "data: [DONE]":
+                    chunks.append(json.loads(line[6:]))
+            return chunks
+
+    failures = []
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(base + "/health", timeout=2) as resp:
+                    if resp.status == 200:
+                        break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                log.seek(0)
+                raise SystemExit(f"llama-server did not start:\n{log.read().decode(errors='replace')[-3000:]}")
+            time.sleep(0.3)
+        user = {"role": "user", "content": QUESTION}
+        plain = post({"messages": [user]})["choices"][0]
+        print(f"[llama-server, plain] {plain['finish_reason']}: {plain['message'].get('content')!r}")
+        if (plain["message"].get("content"), plain["finish_reason"]) != ("Hello from a tiny model!", "stop"):
+            failures.append(f"llama-server plain answer {plain}")
+        for tool_choice in ("auto", "required"):
+            call = post({"messages": [user], "tools": [WEATHER_TOOL], "tool_choice": tool_choice})["choices"][0]
+            calls = call["message"].get("tool_calls") or []
+            print(f"[llama-server, tools, {tool_choice}] {call['finish_reason']}: "
+                  f"{[c['function'] for c in calls]} content={call['message'].get('content')!r}")
+            if (call["finish_reason"] != "tool_calls" or len(calls) != 1 or calls[0]["function"]["name"] != TOOL_NAME
+                    or json.loads(calls[0]["function"]["arguments"]) != TOOL_ARGUMENTS):
+                failures.append(f"llama-server tool call ({tool_choice}): {call}")
+        chunks = post({"messages": [user], "tools": [WEATHER_TOOL]}, stream=True)
+        pieces = [tc["function"].get("arguments") for c in chunks for ch in c.get("choices", [])
+                  for tc in (ch.get("delta") or {}).get("tool_calls") or [] if tc.get("function", {}).get("arguments")]
+        finish = [ch.get("finish_reason") for c in chunks for ch in c.get("choices", []) if ch.get("finish_reason")]
+        print(f"[llama-server, tools, streamed] arguments in {len(pieces)} pieces {pieces}, finish {finish}")
+        if len(pieces) < 2 or json.loads("".join(pieces)) != TOOL_ARGUMENTS or finish != ["tool_calls"]:
+            failures.append(f"llama-server streamed tool call: {pieces} {finish}")
+        conversation = [user, TOOL_CALL_MESSAGE, TOOL_RESULT_MESSAGE]
+        result = post({"messages": conversation, "tools": [WEATHER_TOOL]})["choices"][0]
+        print(f"[llama-server, tool result] {result['finish_reason']}: {result['message'].get('content')!r}")
+        if (result["message"].get("content"), result["finish_reason"]) != ("Thanks for the tool result.", "stop"):
+            failures.append(f"llama-server answer to the tool result: {result}")
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+    if failures:
+        raise SystemExit("llama-server check failed:\n  " + "\n  ".join(failures))
+    print("llama-server: all answers as intended")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -752,7 +855,15 @@ def main(argv: list[str] | None = None) -> int:
                         "(default: pip download it into ~/.cache/chat-conformance/sdist)")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="output folder (default: models/)")
     parser.add_argument("--verify", action="store_true", help="only check the model already built in --out")
+    parser.add_argument("--llama-server", type=Path, default=None,
+                        help="also serve the GGUF with this llama-server binary and check the answers "
+                        "(default: ~/.cache/chat-conformance/llama.cpp-*/bin/llama-server when it exists)")
     args = parser.parse_args(argv)
+    # Nothing comes from a model hub; one thread for BPE training (same merges every run).
+    os.environ["HF_HUB_OFFLINE"] = "1"
+    os.environ["TRANSFORMERS_OFFLINE"] = "1"
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    os.environ.setdefault("RAYON_NUM_THREADS", "1")
 
     hf_dir = args.out / HF_DIRNAME
     gguf_path = args.out / GGUF_NAME
@@ -767,9 +878,14 @@ def main(argv: list[str] | None = None) -> int:
         print(f"wrote {hf_dir} ({n_params:,} parameters, vocabulary {len(vocab)})")
         convert_to_gguf(hf_dir, gguf_path, fetch_sdist(args.sdist))
         for p in sorted(hf_dir.iterdir()) + [gguf_path]:
+            p.chmod(0o644)  # safetensors are written 0600
             print(f"  {p.relative_to(args.out)}: {p.stat().st_size:,} bytes")
     verify(hf_dir, gguf_path)
-    try_llama_cpp(gguf_path)
+    server = args.llama_server or find_llama_server()
+    if server is None:
+        print("llama-server: none given or found under ~/.cache/chat-conformance; not checked")
+    else:
+        check_llama_server(server, gguf_path)
     return 0
 
 
