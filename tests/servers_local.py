@@ -20,11 +20,13 @@ ${XDG_CACHE_HOME:-~/.cache}/chat-conformance, and is keyed by $LLAMA_CPP_PYTHON_
 from __future__ import annotations
 
 import http.client
-import json
 import os
+import signal
 import socket
 import subprocess
+import sys
 import tempfile
+import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -185,6 +187,17 @@ def _clean_env(extra: dict[str, str] | None = None, drop_prefixes: Sequence[str]
     return env
 
 
+def _die_with_parent() -> None:
+    """In the child, before exec: on Linux, have the kernel send SIGTERM when the test process
+    dies, so a server outlives no killed pytest (teardown still stops it the normal way)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG = 1
+    except Exception:
+        pass
+
+
 def _launch(
     name: str,
     version: str,
@@ -195,14 +208,26 @@ def _launch(
     *,
     env: dict[str, str],
     timeout: float,
+    log_dir: str | os.PathLike | None = None,
     cwd: str | None = None,
 ) -> RunningServer:
-    log_dir = Path(tempfile.mkdtemp(prefix=f"chat-conformance-{name}-"))
-    log_path = log_dir / "server.log"
+    if log_dir is None:
+        log_dir = tempfile.mkdtemp(prefix=f"chat-conformance-{name}-")
+    Path(log_dir).mkdir(parents=True, exist_ok=True)
+    log_path = Path(log_dir) / f"{name}-{port}.log"
     log_file = open(log_path, "wb")
     started = time.monotonic()
+    # PDEATHSIG fires when the starting *thread* ends, so it is only set from the main thread.
+    preexec = _die_with_parent if sys.platform == "linux" and threading.current_thread() is threading.main_thread() else None
     process = subprocess.Popen(
-        argv, stdin=subprocess.DEVNULL, stdout=log_file, stderr=subprocess.STDOUT, env=env, cwd=cwd, start_new_session=True
+        argv,
+        stdin=subprocess.DEVNULL,
+        stdout=log_file,
+        stderr=subprocess.STDOUT,
+        env=env,
+        cwd=cwd,
+        start_new_session=True,  # a Ctrl-C in the terminal reaches pytest, whose teardown stops the server
+        preexec_fn=preexec,
     )
     server = RunningServer(name, version, f"http://127.0.0.1:{port}/v1", model, argv, process, log_path, _log_file=log_file)
     last = "no answer yet"
@@ -268,13 +293,15 @@ _versions: dict[str, str] = {}
 
 
 def llama_server_version(binary: Path | None = None) -> str:
-    """`llama-server --version`'s first line, e.g. "version: 0 (0c1e57098)", plus its source."""
+    """`llama-server --version`'s first line plus its source, e.g.
+    "version: 0.5.0-dev (build 1, commit 0c1e57098); llama.cpp from llama-cpp-python 0.3.36"."""
     binary = binary or llama_server_binary()
     key = f"llama-server:{binary}"
     if key not in _versions:
         text = _probe_version([str(binary), "--version"])
         lines = [line for line in text.splitlines() if line.startswith("version:")]
-        _versions[key] = f"{(lines or text.splitlines() or ['?'])[0]}; llama.cpp from llama-cpp-python {llama_cpp_python_version()}"
+        first = (lines or text.splitlines() or ["?"])[0]
+        _versions[key] = f"{first}; llama.cpp from llama-cpp-python {llama_cpp_python_version()}"
     return _versions[key]
 
 
@@ -285,6 +312,7 @@ def start_llama_server(
     ctx_size: int | None = None,
     extra_args: Sequence[str] = (),
     timeout: float = DEFAULT_READY_TIMEOUT,
+    log_dir: str | os.PathLike | None = None,
 ) -> RunningServer:
     """llama.cpp's llama-server on a GGUF model, with `slots` parallel slots (a request's `n` is
     limited by them) and the Jinja chat template engine (needed for tools). The model name in
@@ -312,7 +340,7 @@ def start_llama_server(
         ]
         # LLAMA_ARG_* variables would silently override the argv above.
         env = _clean_env(drop_prefixes=("LLAMA_ARG_",))
-        return _launch("llama-server", version, argv, port, alias, "/health", env=env, timeout=timeout)
+        return _launch("llama-server", version, argv, port, alias, "/health", env=env, timeout=timeout, log_dir=log_dir)
 
     return _start_with_port_retry(start)
 
@@ -337,10 +365,11 @@ def start_llama_cpp_python(
     n_ctx: int = 4096,
     extra_args: Sequence[str] = (),
     timeout: float = DEFAULT_READY_TIMEOUT,
+    log_dir: str | os.PathLike | None = None,
 ) -> RunningServer:
     """`python -m llama_cpp.server` on a GGUF model. `chat_format=None` keeps its default (the
-    GGUF's own chat template when it has one); "chatml-function-calling" is the format that
-    answers `tools`. The model name in requests is the GGUF's file name (`--model_alias`)."""
+    GGUF's own chat template when it has one), which parses no tool call unless `tool_choice`
+    names a function; "chatml-function-calling" is the format made for `tools`. The model name in requests is the GGUF's file name (`--model_alias`)."""
     venv = llama_cpp_python_venv()
     model = _check_file(model_gguf, "GGUF model")
     version = llama_cpp_python_server_version(venv)
@@ -362,7 +391,7 @@ def start_llama_cpp_python(
         # pydantic-settings reads every field from the environment too (MODEL, PORT, HOST, ...):
         # keep only what a Python process needs, so the argv is the whole configuration.
         env = {k: v for k, v in _clean_env().items() if k in _PASS_ENV or k.startswith(("LC_", "XDG_"))}
-        return _launch(name, version, argv, port, alias, "/v1/models", env=env, timeout=timeout)
+        return _launch(name, version, argv, port, alias, "/v1/models", env=env, timeout=timeout, log_dir=log_dir)
 
     return _start_with_port_retry(start)
 
@@ -388,13 +417,20 @@ def start_transformers_serve(
     *,
     extra_args: Sequence[str] = (),
     timeout: float = DEFAULT_READY_TIMEOUT,
-    warm_up: bool = True,
+    log_dir: str | os.PathLike | None = None,
 ) -> RunningServer:
-    """Hugging Face `transformers serve` (CPU, offline) for a model directory; the model name in
-    requests is that directory's absolute path. `transformers serve` loads a model on its first
-    request, so with `warm_up` the model is loaded (one 1-token chat completion) before returning."""
+    """Hugging Face `transformers serve` (CPU, offline: HF_HUB_OFFLINE=1 and an HF_HOME of its own)
+    pinned to one model directory, which it loads before it listens (`/health` answers 200 once it
+    is ready). The model name in requests is the path it was started with, exactly: the server
+    answers 400 to any other name. A directory inside the repository is given relative to the
+    repository's root (where the server then runs), so recordings name the same model on every
+    machine."""
     prefix = transformers_serve_prefix()
-    model = _check_file(model_dir, "Hugging Face model directory")
+    model_path = _check_file(model_dir, "Hugging Face model directory").resolve()
+    try:
+        model, cwd = str(model_path.relative_to(REPO_ROOT)), str(REPO_ROOT)
+    except ValueError:
+        model, cwd = str(model_path), None
     version = transformers_serve_version(prefix)
     hf_home = prefix / "hf-home"
     (hf_home / "hub").mkdir(parents=True, exist_ok=True)
@@ -405,39 +441,18 @@ def start_transformers_serve(
             "--host", "127.0.0.1",
             "--port", str(port),
             "--device", "cpu",
+            "--log-level", "info",
             *extra_args,
+            model,  # FORCE_MODEL: preloaded, and the only name requests may use
         ]
         env = _clean_env(
-            {"HF_HUB_OFFLINE": "1", "HF_HOME": str(hf_home), "TRANSFORMERS_OFFLINE": "1", "HF_HUB_DISABLE_TELEMETRY": "1",
+            {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "HF_HOME": str(hf_home), "HF_HUB_DISABLE_TELEMETRY": "1",
              "TOKENIZERS_PARALLELISM": "false"},
             drop_prefixes=("HF_", "HUGGING_FACE_", "TRANSFORMERS_"),
         )
-        return _launch("transformers-serve", version, argv, port, str(model), "/v1/models", env=env, timeout=timeout)
+        return _launch("transformers-serve", version, argv, port, model, "/health", env=env, timeout=timeout, log_dir=log_dir, cwd=cwd)
 
-    server = _start_with_port_retry(start)
-    if warm_up:
-        started = time.monotonic()
-        try:
-            _post_chat(server, timeout=timeout)
-        except BaseException as error:
-            server.stop()
-            raise ServerStartError(f"transformers serve did not load {model}: {error}\nlog:\n{_tail(server.log_text())}") from error
-        server.ready_seconds += time.monotonic() - started
-    return server
-
-
-def _post_chat(server: RunningServer, timeout: float) -> dict:
-    body = json.dumps({"model": server.model, "messages": [{"role": "user", "content": "hi"}], "max_tokens": 1}).encode()
-    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=timeout)
-    try:
-        conn.request("POST", "/v1/chat/completions", body, {"Content-Type": "application/json"})
-        response = conn.getresponse()
-        data = response.read()
-    finally:
-        conn.close()
-    if response.status != 200:
-        raise ServerStartError(f"warm-up chat completion answered HTTP {response.status}: {data[:500]!r}")
-    return json.loads(data)
+    return _start_with_port_retry(start)
 
 
 def which_servers_built() -> dict[str, bool]:

@@ -1,0 +1,67 @@
+"""Record the whole bundled suite live against the four local servers and bundle the recordings.
+
+    python scripts/record_local_servers.py [--only NAME ...] [--check]
+
+Builds nothing: run `bash scripts/servers/all.sh` first. Each server is started on 127.0.0.1 on a
+free port with the tiny model in models/, the suite is recorded (origin: live, the server's name
+and version in every recording), and the server is stopped. Cases that do not apply to an
+openai-compatible endpoint are reported as not applicable and not recorded.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from harness.cases import bundled_cases_dir, load_cases  # noqa: E402
+from harness.endpoints import bundled_endpoints  # noqa: E402
+from harness.runner import Mode, Runner, RunSettings, Verdict  # noqa: E402
+from harness.transport import Limits  # noqa: E402
+from harness.validators import rule_ids  # noqa: E402
+from tests.servers_local import start_llama_cpp_python, start_llama_server, start_transformers_serve  # noqa: E402
+
+GGUF = REPO / "models" / "tiny-qwen2.gguf"
+HF_DIR = REPO / "models" / "tiny-qwen2"
+
+SERVERS = {
+    "llama-server": lambda: start_llama_server(GGUF, slots=2),
+    "llama-cpp-python": lambda: start_llama_cpp_python(GGUF),
+    "llama-cpp-python-fc": lambda: start_llama_cpp_python(GGUF, chat_format="chatml-function-calling"),
+    "transformers-serve": lambda: start_transformers_serve(HF_DIR),
+}
+# Tiny-model servers answer in milliseconds; a case that takes longer is stuck, not slow.
+LIMITS = Limits(connect_timeout=5, read_timeout=30, total_timeout=60, retries=1, backoff_cap=1)
+
+
+def record(name: str, mode: Mode = Mode.RECORD) -> list:
+    cases = load_cases([bundled_cases_dir()], known_rules=rule_ids())
+    configured = bundled_endpoints()[name]
+    with SERVERS[name]() as server:
+        endpoint = dataclasses.replace(configured, base_url=server.base_url)
+        if server.model != configured.model:
+            raise SystemExit(f"{name}: the server expects model {server.model!r}, endpoints.yaml says {configured.model!r}")
+        settings = RunSettings(mode=mode, limits=LIMITS, server_labels={name: f"{server.name} {server.version}"})
+        return Runner(settings).run(cases, [endpoint])
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--only", nargs="*", choices=sorted(SERVERS), help="record only these servers")
+    args = parser.parse_args()
+    for name in args.only or SERVERS:
+        results = record(name)
+        counts: dict[str, int] = {}
+        for result in results:
+            key = str(result.verdict) if result.verdict is not Verdict.SKIP else f"skip ({result.skip_reason})"
+            counts[key] = counts.get(key, 0) + 1
+        print(f"{name}: " + ", ".join(f"{n} {k}" for k, n in sorted(counts.items())))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
