@@ -80,3 +80,29 @@ def test_saved_examples_replay_with_run_and_check(fuzzed):
     assert check.returncode == 1
     rules = {f["rule"] for e in json.loads(check.stdout)["exchanges"] for f in e["findings"]}
     assert "http.server-error" in rules
+
+
+def test_fuzz_against_a_real_local_server_stays_within_its_budget(tmp_path):
+    """llama.cpp's llama-server (built by scripts/servers/all.sh) with the tiny model."""
+    import sys as _sys
+
+    from .conftest import REPO
+
+    _sys.path.insert(0, str(REPO))
+    from tests.servers_local import start_llama_server
+
+    with start_llama_server(REPO / "models" / "tiny-qwen2.gguf", slots=2) as server:
+        started = time.monotonic()
+        result = subprocess.run(
+            [sys.executable, "-m", "harness", "fuzz", "--base-url", server.base_url, "--model", server.model, "--auth", "none",
+             "--endpoint", "llama-server", "--max-examples", "40", "--budget", "25", "--seed", "3", "--read-timeout", "10", "--report-dir", "out"],
+            capture_output=True, text=True, cwd=tmp_path, timeout=180,
+        )  # fmt: skip
+        elapsed = time.monotonic() - started
+    assert result.returncode in (0, 1) and "Traceback" not in result.stderr, result.stderr
+    assert elapsed < 25 + 30  # the budget, plus start-up, shrinking's last replay and saving
+    summary = json.loads((tmp_path / "out" / "fuzz" / "summary.json").read_text())
+    assert summary["sent"] > 0 and sum(summary["outcomes"].values()) == summary["sent"] - summary["outcomes"].get("budget", 0)
+    assert f"fuzz llama-server: {summary['sent']} request(s) sent" in result.stdout
+    for kind in summary["failures"]:  # whatever it found was saved, replayable
+        assert (tmp_path / "out" / "fuzz" / f"fuzz-{kind}-shrunk.yaml").is_file()

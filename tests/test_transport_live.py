@@ -215,3 +215,32 @@ def test_tls_failure_is_a_finding_with_a_hint(tmp_path):
     (finding,) = result.findings
     assert finding.rule == "transport.failure"
     assert finding.message.startswith("tls:") and "check the certificate" in finding.message
+
+
+def test_a_connection_closed_before_any_answer_is_sent_again_once(tmp_path):
+    """A server that drops the first connection without answering (as a stale kept-alive
+    connection does): the request goes out again on a new connection; both attempts are kept."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    body = b'{"id":"c","object":"chat.completion","created":1,"model":"m","choices":[{"index":0,"message":{"role":"assistant","content":"hi","refusal":null},"finish_reason":"stop","logprobs":null}]}'
+
+    def serve():
+        first, _ = listener.accept()
+        first.recv(65536)
+        first.close()  # no answer at all
+        second, _ = listener.accept()
+        data = b""
+        while b"\r\n\r\n" not in data:
+            data += second.recv(65536)
+        second.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n" % len(body) + body)
+        second.close()
+
+    threading.Thread(target=serve, daemon=True).start()
+    result = run_live(make_cases(tmp_path, ("dropped", False)), "http://127.0.0.1:%d" % listener.getsockname()[1])["dropped"]
+    listener.close()
+    attempts = result.exchanges[0].attempts
+    assert [a.response.status if a.response else None for a in attempts] == [None, 200]
+    assert result.verdict is Verdict.PASS, result.findings
+    (note,) = [f for f in result.findings if f.rule == "transport.failure"]
+    assert str(note.severity) == "info" and "sent again on a new connection" in note.message

@@ -367,6 +367,12 @@ def _failure_findings(exchange: Exchange) -> list[Finding]:
         failure = attempt.failure
         if failure is None:
             continue
+        if attempt.retry_reason and attempt.retry_reason.startswith("connection closed before any answer") and number < len(exchange.attempts):
+            # A race on a kept-alive connection, cured at once on a new one: not the server's fault.
+            findings.append(
+                Finding(TRANSPORT_FAILURE, Severity.INFO, f"{failure.kind}: {failure.message} (sent again on a new connection)", Location(step=exchange.step, attempt=number))
+            )
+            continue
         message = f"{failure.kind}: {failure.message}"
         if failure.hint:
             message += f" ({failure.hint})"

@@ -60,6 +60,11 @@ class RateLimiter:
             self._sleep(start - now)
 
 
+def _closed_before_answering(attempt: Attempt) -> bool:
+    failure = attempt.failure
+    return failure is not None and failure.kind == "protocol" and "without sending a response" in failure.message
+
+
 def _retry_after(value: str | None) -> float | None:
     if not value:
         return None
@@ -109,6 +114,7 @@ class LiveTransport:
     def send(self, step: str, request: HTTPRequest) -> Exchange:
         exchange = Exchange(step=step)
         refreshed = False
+        reconnected = False
         retries_left = self.limits.retries
         while True:
             authorized = self._authorized(request)
@@ -121,6 +127,12 @@ class LiveTransport:
             self.redactor.attempt(attempt)  # before anything else sees it
             exchange.attempts.append(attempt)
             response = attempt.response
+            if response is None and not reconnected and _closed_before_answering(attempt):
+                # A kept-alive connection the server had just closed: nothing was answered, so
+                # the request is sent once more on a new connection, as openai-python does.
+                reconnected = True
+                attempt.retry_reason = "connection closed before any answer (a stale kept-alive connection); sent again"
+                continue
             if response is None or attempt.failure is not None:
                 return exchange
             if response.status == 401 and not refreshed and self.auth.refresh_after_unauthorized():

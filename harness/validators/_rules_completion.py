@@ -39,12 +39,27 @@ def _calls(choice: dict) -> list[dict]:
 
 
 def _declared_tools(request: dict) -> dict[str, dict]:
+    """The functions the request declared: in `tools`, and in the deprecated `functions` (still accepted by OpenAI)."""
     tools = {}
-    for tool in request.get("tools") or ():
-        function = tool.get("function") if isinstance(tool, dict) else None
+    candidates = [tool.get("function") if isinstance(tool, dict) else None for tool in request.get("tools") or ()]
+    candidates += list(request.get("functions") or ()) if isinstance(request.get("functions"), list) else []
+    for function in candidates:
         if isinstance(function, dict) and isinstance(function.get("name"), str):
             tools[function["name"]] = function
     return tools
+
+
+def _call_in_text(text: str, declared: dict[str, dict]) -> str | None:
+    """The declared function a tool call written out as text in the content names, if there is one.
+
+    Chat templates have the model write a call as JSON naming the function with its arguments
+    (Hermes/Qwen `<tool_call>{"name": …, "arguments": …}`, Llama 3.1 `{"name": …, "parameters": …}`,
+    Mistral `[TOOL_CALLS][{"name": …, "arguments": …}]`); a server that does not parse that format
+    hands it to the client as content."""
+    if not declared or not text or not re.search(r'"(?:arguments|parameters)"\s*:', text):
+        return None
+    found = re.search(r'"name"\s*:\s*"(' + "|".join(re.escape(name) for name in declared) + r')"', text)
+    return found.group(1) if found else None
 
 
 def _text(message: dict) -> str:
@@ -178,28 +193,52 @@ def tool_call_arguments(ctx: RuleContext):
 @rule(
     "tool-choice.honoured",
     severity=Severity.ERROR,
-    rationale='tool_choice is obeyed: "none" means no tool call, "required" at least one, a named function exactly that one.',
-    citation=SPEC + ", ChatCompletionToolChoiceOption; Vertex: tool_choice none/auto/required supported (vertex-openai-overview-supported-parameters.txt)",
+    rationale='tool_choice (or the deprecated function_call) is obeyed: "none" means no tool call, "required" at least one, a named function exactly that one; a call the model makes reaches the client in tool_calls, not as text in the content.',
+    citation=SPEC + ", ChatCompletionToolChoiceOption; CreateChatCompletionRequest.function_call (deprecated: 'Specifying a particular function via {\"name\": \"my_function\"} forces the model to call that function'); Vertex: tool_choice none/auto/required supported (vertex-openai-overview-supported-parameters.txt)",
     applies="completion",
 )
 def tool_choice_honoured(ctx: RuleContext):
-    choice_param = ctx.request.get("tool_choice")
-    if choice_param is None or not ctx.request.get("tools"):
+    if ctx.request.get("tools"):
+        choice_param, what, noun = ctx.request.get("tool_choice", "auto"), "tool_choice", "tool"
+    elif ctx.request.get("functions"):
+        choice_param, what, noun = ctx.request.get("function_call", "auto"), "function_call", "function"
+    else:
         return
+    declared = _declared_tools(ctx.request)
     for position, choice in _choices(ctx.completion):
         calls = _calls(choice)
+        names = [(c.get("function") or {}).get("name") for c in calls]
+        legacy = _message(choice).get("function_call")
+        if not calls and isinstance(legacy, dict) and legacy.get("name"):
+            names = [legacy["name"]]  # the deprecated answer to the deprecated request
         pointer = f"/choices/{position}/message/tool_calls"
-        if choice_param == "none" and calls:
-            yield ctx.finding('tool_choice "none" but the answer calls a tool', pointer=pointer)
-        elif choice_param == "required" and not calls:
-            yield ctx.finding('tool_choice "required" but the answer calls no tool', pointer=pointer)
+        leaked = None if names else _call_in_text(_text(_message(choice)), declared)
+        as_text = f" (the content carries a call to {leaked!r} as text: the server did not parse it)" if leaked else ""
+        if choice_param == "none" and names:
+            yield ctx.finding(f'{what} "none" but the answer calls a {noun}', pointer=pointer)
+        elif choice_param == "none" and leaked:
+            # No tool call reaches the client, as asked; that the model wrote one anyway is mostly its words
+            # (the server showed it the tools and did not forbid the call), but the client shows markup.
+            yield ctx.finding(
+                f'{what} "none": no tool call, but the content is a call to {leaked!r} written out as text',
+                severity=Severity.WARNING,
+                pointer=f"/choices/{position}/message/content",
+            )
+        elif choice_param == "required" and not names:
+            yield ctx.finding(f'{what} "required" but the answer calls no {noun}{as_text}', pointer=pointer)
+        elif choice_param == "auto" and leaked:
+            # The model called a tool, in the format the server's own template gave it; the client gets text.
+            yield ctx.finding(
+                f"the model called {leaked!r}, but the call comes back as text in the content, not in tool_calls: "
+                "the client sees no tool call",
+                pointer=f"/choices/{position}/message/content",
+            )
         elif isinstance(choice_param, dict):
-            wanted = (choice_param.get("function") or {}).get("name")
-            names = [(c.get("function") or {}).get("name") for c in calls]
+            wanted = (choice_param.get("function") or {}).get("name") if what == "tool_choice" else choice_param.get("name")
             if not names:
-                yield ctx.finding(f"tool_choice names {wanted!r} but the answer calls no tool", pointer=pointer)
+                yield ctx.finding(f"{what} names {wanted!r} but the answer calls no {noun}{as_text}", pointer=pointer)
             elif any(name != wanted for name in names):
-                yield ctx.finding(f"tool_choice names {wanted!r} but the answer calls {', '.join(map(str, names))}", pointer=pointer)
+                yield ctx.finding(f"{what} names {wanted!r} but the answer calls {', '.join(map(str, names))}", pointer=pointer)
 
 
 def _accounting(ctx: RuleContext) -> str:
