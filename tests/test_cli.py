@@ -48,8 +48,10 @@ def test_default_run_replays_bundled_recordings(tmp_path):
     assert result.returncode == 1, result.stderr
     results = [json.loads(line) for line in result.stdout.splitlines()]
     cases = load_cases([bundled_cases_dir()], known_rules=rule_ids())
-    assert len(results) == len(cases)  # a verdict for every case, none dropped
-    by_case = {r["case"]: r for r in results}
+    endpoints = {"vertex-docs", "llama-server", "llama-cpp-python", "llama-cpp-python-fc", "transformers-serve"}
+    assert {r["endpoint"] for r in results} == endpoints
+    assert len(results) == len(cases) * len(endpoints)  # a verdict for every case × endpoint, none dropped
+    by_case = {r["case"]: r for r in results if r["endpoint"] == "vertex-docs"}
     for recorded in ("stream-function-call-arguments", "image-generation", "multimodal-function-response"):
         assert by_case[recorded]["origin"] == "documentation"
         assert by_case[recorded]["verdict"] in ("pass", "warn", "fail")
@@ -62,7 +64,7 @@ def test_table_keeps_long_names_whole_when_not_a_terminal(tmp_path):
     result = cli("run", cwd=tmp_path)
     assert result.returncode == 1
     assert "error-reasoning-effort-with-thinking-config" in result.stdout
-    assert re.search(r"\d+ case\(s\) × 1 endpoint\(s\): ", result.stdout)
+    assert re.search(r"\d+ case\(s\) × 5 endpoint\(s\): ", result.stdout)
 
 
 def test_list_shows_a_case_with_source_for_every_seed_section():
@@ -99,7 +101,7 @@ def test_show_marks_what_comes_from_an_earlier_step():
     ("args", "expected"),
     [
         (["run", "--case", "no-such-*"], "no case matches --case no-such-*"),
-        (["run", "--endpoint", "nope"], "unknown endpoint 'nope' (known: vertex-docs)"),
+        (["run", "--endpoint", "nope"], "unknown endpoint 'nope' (known: vertex-docs, llama-server, llama-cpp-python, llama-cpp-python-fc, transformers-serve)"),
         (["run", "--checks", "no.such.rule"], "unknown rule 'no.such.rule'"),
         (["run", "--mode", "live"], "--mode live needs an endpoint to talk to"),
         (["run", "--kind", "openai-compatible", "--model", "m"], "--base-url"),
@@ -116,7 +118,7 @@ def test_unusable_flags_exit_2_with_one_line(args, expected, tmp_path):
 
 def test_filters_select_by_tag_feature_and_glob(tmp_path):
     def selected(*args):
-        result = cli("run", "--format", "json", *args, cwd=tmp_path)
+        result = cli("run", "--format", "json", "--endpoint", "vertex-docs", *args, cwd=tmp_path)
         assert result.returncode in (0, 1) and "Traceback" not in result.stderr, result.stderr
         return {json.loads(line)["case"] for line in result.stdout.splitlines()}
 

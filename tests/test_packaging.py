@@ -44,4 +44,5 @@ def test_wheel_install_finds_bundled_cases_schemas_and_recordings(tmp_path: Path
     results = [json.loads(line) for line in run.stdout.splitlines()]
     documented = [r for r in results if r.get("origin") == "documentation"]
     assert len(documented) == 3
-    assert len(results) == len(list((REPO / "cases").glob("*.yaml")))
+    endpoints = {r["endpoint"] for r in results}
+    assert len(endpoints) == 5 and len(results) == len(list((REPO / "cases").glob("*.yaml"))) * len(endpoints)

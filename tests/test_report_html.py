@@ -40,7 +40,7 @@ LOCAL = "local-vllm"
 def replayed(tmp_path_factory) -> tuple[dict, Path]:
     """report.json of a replay of the bundled recordings, and the folder the CLI wrote it to."""
     report_dir = tmp_path_factory.mktemp("replay")
-    outcome = CliRunner().invoke(cli, ["run", "--report-dir", str(report_dir), "--quiet"])
+    outcome = CliRunner().invoke(cli, ["run", "--endpoint", "vertex-docs", "--report-dir", str(report_dir), "--quiet"])
     assert outcome.exit_code in (0, 1), outcome.output
     return json.loads((report_dir / "report.json").read_text(encoding="utf-8")), report_dir
 

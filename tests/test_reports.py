@@ -29,7 +29,7 @@ def cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
 @pytest.fixture(scope="module")
 def replay_reports(tmp_path_factory) -> Path:
     where = tmp_path_factory.mktemp("replay")
-    result = cli("run", "--report-dir", "out", "-q", cwd=where)
+    result = cli("run", "--endpoint", "vertex-docs", "--report-dir", "out", "-q", cwd=where)
     assert result.returncode == 1, result.stderr  # the documented Vertex stream breaks openai-python
     return where / "out"
 
@@ -172,7 +172,7 @@ baseline:
 def test_baseline_turns_known_findings_into_known_and_a_vanished_one_into_fixed_upstream(tmp_path: Path):
     rules = ["tool-calls.index-stable", "delta.repeated-fields", "client.openai-python.stream"]
     (tmp_path / "known.yaml").write_text("".join(BASELINE.format(rule=r).replace("baseline:\n", "") for r in rules).join(["baseline:\n", ""]))
-    known = cli("run", "--case", "stream-function-call-arguments", "--baseline", "known.yaml", "--format", "json", "--report-dir", "out", cwd=tmp_path)
+    known = cli("run", "--endpoint", "vertex-docs", "--case", "stream-function-call-arguments", "--baseline", "known.yaml", "--format", "json", "--report-dir", "out", cwd=tmp_path)
     assert known.returncode == 0, known.stdout + known.stderr
     (result,) = [json.loads(line) for line in known.stdout.splitlines()]
     assert result["verdict"] == "warn"  # only warnings remain open
@@ -181,7 +181,7 @@ def test_baseline_turns_known_findings_into_known_and_a_vanished_one_into_fixed_
     assert all("Vertex's documented sample stream" in f["known"] for f in marked)
 
     (tmp_path / "stale.yaml").write_text(BASELINE.format(rule="tool-calls.id"))
-    fixed = cli("run", "--case", "stream-function-call-arguments", "--baseline", "stale.yaml", "--format", "json", "--report-dir", "out", cwd=tmp_path)
+    fixed = cli("run", "--endpoint", "vertex-docs", "--case", "stream-function-call-arguments", "--baseline", "stale.yaml", "--format", "json", "--report-dir", "out", cwd=tmp_path)
     assert fixed.returncode == 1
     (result,) = [json.loads(line) for line in fixed.stdout.splitlines()]
     upstream = [f for f in result["findings"] if f["rule"] == "baseline.fixed-upstream"]
@@ -215,7 +215,7 @@ def test_repeat_marks_a_sometimes_failing_case_flaky(tmp_path: Path):
 
 
 def test_repeat_of_a_stable_case_is_pass_all(tmp_path: Path):
-    result = cli("run", "--case", "image-generation", "--repeat", "3", "--format", "json", "--report-dir", "out", cwd=tmp_path)
+    result = cli("run", "--endpoint", "vertex-docs", "--case", "image-generation", "--repeat", "3", "--format", "json", "--report-dir", "out", cwd=tmp_path)
     (item,) = [json.loads(line) for line in result.stdout.splitlines()]
     assert item["verdict"] == "pass" and item["runs"] == ["pass"] * 3 and item["pass_all"] is True
 
