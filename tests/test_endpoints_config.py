@@ -6,6 +6,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+import yaml
 
 from harness.endpoints import (
     CONFIG_FILENAME,
@@ -234,7 +235,8 @@ BAD_CONFIGS = [
     pytest.param(
         "endpoints:\n  a:\n    kind: vertex\n    project: p\n    model: [oops\n",
         {},
-        "6: invalid YAML: expected ',' or ']', but got '<stream end>'",
+        # libyaml's wording (PyYAML's own parser says "expected ',' or ']', but got '<stream end>'")
+        "6: invalid YAML: did not find expected ',' or ']'" if yaml.__with_libyaml__ else "6: invalid YAML: expected ',' or ']', but got '<stream end>'",
         id="bad-yaml",
     ),
     pytest.param(

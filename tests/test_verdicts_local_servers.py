@@ -291,9 +291,9 @@ EXPECTED["transformers-serve"] = {
     "error-malformed-messages": chat(
         {"http.status": E, "http.server-error": E, "error.body": E}, says=[("error.body", E, "not JSON")]
     ),
-    # No response: "failure: kind: reset, [Errno 104] Connection reset by peer" (the server tries to load the
-    # unknown model and drops the connection).
-    "error-unknown-model": chat({"transport.failure": E}, says=[("transport.failure", E, "reset")]),
+    # 400 with FastAPI's {"detail": "Server is pinned to 'models/tiny-qwen2'; requested ..."}: a clean
+    # rejection, but not the OpenAI error shape, so clients find no error.message.
+    "error-unknown-model": chat({"error.body": E, "schema.error": W}, says=[("error.body", E, 'no "error" object')]),
     "gemini-chat": chat(TS),  # 31+7=38
     "gemini-chat-stream": chat(TS_STREAM, says=_TS_STREAM_SAYS),
     # 200 "Hello from a tiny model!", prompt_tokens 35 (just the text): the image is dropped without a word.
@@ -317,9 +317,10 @@ EXPECTED["transformers-serve"] = {
     # json_object asked, content "Hello from a tiny model!": response_format ignored (no constrained decoding).
     "response-format-json-object": chat({"params.response-format": E, **TS}),
     # include_usage honoured only halfway: usage (33+7=40) rides on the finish_reason chunk, which has choices,
-    # and there is no usage-only chunk (a warning); no [DONE] (an error).
+    # and there is no usage-only chunk (a warning); no [DONE] (an error). This recording also crossed a second:
+    # "created" is 1795677776 in five chunks, then 1795677777 (the server stamps each chunk with the clock).
     "stream-options-include-usage": chat(
-        {"schema.chunk": W, "usage.stream": W, "sse.done": E}, says=[("usage.stream", W, "also has choices")]
+        {"schema.chunk": W, "usage.stream": W, "sse.done": E, "chunk.identity": W}, says=[("usage.stream", W, "also has choices")]
     ),
     # json_schema ignored both ways: content "Hello from a tiny model!". openai-python's parse()/stream() then
     # json-decode it and raise JSONDecodeError. The stream also has the three stream defects above.

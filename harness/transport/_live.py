@@ -61,8 +61,12 @@ class RateLimiter:
 
 
 def _closed_before_answering(attempt: Attempt) -> bool:
+    """The connection ended before a single byte of an answer: closed cleanly, or reset (which is
+    how a request written onto a connection the server has just closed usually ends)."""
     failure = attempt.failure
-    return failure is not None and failure.kind == "protocol" and "without sending a response" in failure.message
+    if failure is None or attempt.response is not None:
+        return False
+    return (failure.kind == "protocol" and "without sending a response" in failure.message) or failure.kind == "reset"
 
 
 def _retry_after(value: str | None) -> float | None:
