@@ -142,3 +142,18 @@ def test_rule_documentation_is_current():
     assert result.returncode == 0
     committed = (REPO / "docs" / "rules.md").read_text(encoding="utf-8")
     assert result.stdout == committed, "docs/rules.md is out of date: chat-conformance rules --format markdown > docs/rules.md"
+
+
+def test_no_color_is_honoured(tmp_path):
+    import os
+
+    def run_with(**env):
+        return subprocess.run(
+            [sys.executable, "-m", "harness", "run", "--endpoint", "vertex-docs", "--report-dir", "out"],
+            capture_output=True, text=True, cwd=tmp_path, timeout=120, env={**os.environ, **env},
+        )  # fmt: skip
+
+    colored = run_with(FORCE_COLOR="1", TTY_COMPATIBLE="1")
+    assert "\x1b[" in colored.stdout  # a terminal gets colours
+    plain = run_with(FORCE_COLOR="1", TTY_COMPATIBLE="1", NO_COLOR="1")
+    assert not [code for code in plain.stdout.split("\x1b[")[1:] if code[:2] in ("31", "32", "33", "35", "91", "1;")]
