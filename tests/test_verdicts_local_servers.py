@@ -350,16 +350,6 @@ EXPECTED["transformers-serve"] = {
 }
 
 
-# Findings that contradict the reading above because code owned elsewhere is wrong, not the server: tolerated
-# here only while they still fire, so fixing that code makes the test say so.
-TOLERATED: dict[tuple[str, str], dict[str, dict[str, str]]] = {
-    # Both answers are the same 500, so there is nothing to compare and nothing the server did differently;
-    # harness/validators/_differential.py still says "no usable streamed answer to compare" at warning.
-    ("llama-cpp-python", "structured-output"): {"extract": {"differential.stream-vs-json": W}},
-    ("llama-cpp-python-fc", "structured-output"): {"extract": {"differential.stream-vs-json": W}},
-}
-
-
 # How each server fares over the whole bundled suite (46 cases; the ones it has no recording of are skips).
 SUMMARY = {
     "llama-server": "2 pass, 20 warn, 4 fail, 20 skip",
@@ -432,8 +422,6 @@ def test_rules_fire_as_read(server: str, case: str):
     }
     above_info = {step: rules for step, rules in above_info.items() if rules}
     expected = {step: dict(fire) for step, fire in reading.steps.items()}
-    for step, fire in TOLERATED.get((server, case), {}).items():
-        expected.setdefault(step, {}).update(fire)
     assert above_info == expected, f"{server} {case}: harness says\n{_describe(result.findings)}"
     for rule, severity, words in reading.says:
         assert any(f.rule == rule and str(f.severity) == severity and words in f.message for f in result.findings), (

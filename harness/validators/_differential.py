@@ -44,9 +44,11 @@ def compare_stream_and_json(streamed: Any, plain: Any, *, step: str, forced_tool
     def finding(message: str, severity: Severity, pointer: str) -> Finding:
         return Finding(DIFFERENTIAL, severity, message, Location(step=step, pointer=pointer))
 
+    if not isinstance(streamed, dict) and not isinstance(plain, dict):
+        return []  # neither way gave an answer: each step's own findings say why
     if not isinstance(streamed, dict) or not isinstance(plain, dict):
         missing = "streamed" if not isinstance(streamed, dict) else "non-streamed"
-        return [finding(f"no usable {missing} answer to compare", Severity.WARNING, "")]
+        return [finding(f"only one way gave a usable answer: no {missing} answer to compare", Severity.WARNING, "")]
     findings = []
     a, b = streamed.get("choices") or [], plain.get("choices") or []
     if len(a) != len(b):
