@@ -20,7 +20,8 @@ sys.path.insert(0, str(REPO))
 
 from harness.cases import bundled_cases_dir, load_cases  # noqa: E402
 from harness.endpoints import bundled_endpoints  # noqa: E402
-from harness.runner import Mode, Runner, RunSettings, Verdict  # noqa: E402
+from harness.report import summary_line  # noqa: E402
+from harness.runner import Mode, Runner, RunSettings  # noqa: E402
 from harness.transport import Limits  # noqa: E402
 from harness.validators import rule_ids  # noqa: E402
 from tests.servers_local import start_llama_cpp_python, start_llama_server, start_transformers_serve  # noqa: E402
@@ -54,12 +55,7 @@ def main() -> int:
     parser.add_argument("--only", nargs="*", choices=sorted(SERVERS), help="record only these servers")
     args = parser.parse_args()
     for name in args.only or SERVERS:
-        results = record(name)
-        counts: dict[str, int] = {}
-        for result in results:
-            key = str(result.verdict) if result.verdict is not Verdict.SKIP else f"skip ({result.skip_reason})"
-            counts[key] = counts.get(key, 0) + 1
-        print(f"{name}: " + ", ".join(f"{n} {k}" for k, n in sorted(counts.items())))
+        print(f"{name}: {summary_line(record(name))}")
     return 0
 
 

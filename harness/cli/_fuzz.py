@@ -11,21 +11,13 @@ import click
 from ..errors import UsageError
 from ..transport import Limits
 from ._errors import EXIT_FINDINGS, EXIT_OK, handle_input_errors
+from ._select import endpoint_options, select_endpoints
 
 __all__ = ["fuzz"]
 
 
 @click.command()
-@click.option("--endpoint", "endpoint_names", multiple=True, metavar="NAME", help="The endpoint to fuzz (from the config file).")
-@click.option("--config", type=click.Path(path_type=Path), help="Endpoint config file (default: ./chat-conformance.yaml if present).")
-@click.option("--kind", type=click.Choice(["vertex", "vertex-endpoint", "openai-compatible"]), help="Ad-hoc endpoint kind.")
-@click.option("--base-url", help="Ad-hoc endpoint base URL.")
-@click.option("--model", help="The model every generated request names.")
-@click.option("--auth", help="google | none | bearer[:ENVVAR].")
-@click.option("--project", help="Vertex project id.")
-@click.option("--location", help="Vertex location.")
-@click.option("--api-version", type=click.Choice(["v1", "v1beta1"]), help="Vertex API version.")
-@click.option("--endpoint-id", help="vertex-endpoint: the deployed endpoint's id.")
+@endpoint_options
 @click.option("--profile", type=click.Choice(["openai", "vertex"]), help="Request schema to draw from (default: the endpoint's profile).")
 @click.option("--max-examples", type=click.IntRange(1, 100000), default=100, show_default=True, help="Requests to generate (shrinking sends more).")
 @click.option("--budget", type=click.FloatRange(1, 86400), default=60.0, show_default=True, help="Seconds for the whole run, shrinking included.")
@@ -46,9 +38,8 @@ def fuzz(**params) -> None:
     from ..endpoints import make_auth
     from ..fuzz import Fuzzer, FuzzSettings
     from ..runner import Mode
-    from ._main import _endpoints
 
-    endpoints = _endpoints(params, Mode.LIVE)
+    endpoints = select_endpoints(params, Mode.LIVE)
     if len(endpoints) != 1:
         raise UsageError(f"fuzz takes one endpoint; {len(endpoints)} are selected: pick one with --endpoint")
     (endpoint,) = endpoints

@@ -13,14 +13,13 @@ import json
 import os
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 import click
 
 from .._version import __version__
 from ..cases import Case, bundled_cases_dir, load_cases
-from ..endpoints import Endpoint, adhoc_endpoint, bundled_endpoints, find_config, load_config
+from ..endpoints import Endpoint, bundled_endpoints, find_config, load_config
 from ..errors import UsageError
 from ..report import ResultsLog, run_header, write_reports
 from ..runner import CaseResult, Mode, Runner, RunSettings, Verdict, build_request, curl_command, load_baseline
@@ -28,6 +27,8 @@ from ..transport import Limits
 from ..validators import Severity, registry, resolve_rule_selection, rule_ids
 from ._check import check
 from ._diff import diff, report
+from ._fuzz import fuzz
+from ._select import endpoint_options, select_endpoints
 from ._errors import EXIT_FINDINGS, EXIT_INTERRUPTED, EXIT_OK, handle_input_errors
 
 __all__ = ["main", "cli"]
@@ -59,34 +60,6 @@ def _case_options(func):
     return func
 
 
-def _endpoint_options(func):
-    options = [
-        click.option("--config", type=click.Path(path_type=Path), help="Endpoint config file (default: ./chat-conformance.yaml if present)."),
-        click.option("--endpoint", "endpoint_names", multiple=True, metavar="NAME", help="Only this endpoint (repeatable)."),
-        click.option(
-            "--kind",
-            type=click.Choice(["vertex", "vertex-endpoint", "openai-compatible"]),
-            help="Ad-hoc endpoint kind; with the flags below it replaces the bundled and configured endpoints.",
-        ),
-        click.option("--base-url", help="openai-compatible: the URL before /chat/completions. Vertex kinds: only scheme, host and port."),
-        click.option("--model", help="What {model} becomes in the cases."),
-        click.option("--auth", help="google | none | bearer[:ENVVAR] (default ENVVAR: CHAT_CONFORMANCE_TOKEN)."),
-        click.option("--project", help="Vertex project id."),
-        click.option("--location", help="Vertex location, e.g. us-central1 or global."),
-        click.option("--api-version", type=click.Choice(["v1", "v1beta1"]), help="Vertex API version."),
-        click.option("--endpoint-id", help="vertex-endpoint: the deployed endpoint's id."),
-    ]
-    for option in reversed(options):
-        func = option(func)
-    return func
-
-
-@dataclass
-class _Selection:
-    cases: list[Case]
-    endpoints: list[Endpoint]
-
-
 def _load_cases(case_dirs: Sequence[Path], no_bundled: bool) -> list[Case]:
     directories = ([] if no_bundled else [bundled_cases_dir()]) + list(case_dirs)
     if not directories:
@@ -106,41 +79,6 @@ def _filter_cases(cases: list[Case], globs: Sequence[str], tags: Sequence[str], 
         asked = " ".join([*(f"--case {g}" for g in globs), *(f"--tag {t}" for t in tags), *(f"--feature {f}" for f in features)])
         raise UsageError(f"no case matches {asked} (see `chat-conformance list`)")
     return chosen
-
-
-def _endpoints(params: dict, mode: Mode) -> list[Endpoint]:
-    adhoc_flags = ("kind", "base_url", "model", "auth", "project", "location", "api_version", "endpoint_id")
-    if any(params.get(flag) for flag in adhoc_flags):
-        endpoint = adhoc_endpoint(
-            kind=params.get("kind") or "openai-compatible",
-            base_url=params.get("base_url"),
-            model=params.get("model"),
-            auth=params.get("auth"),
-            project=params.get("project"),
-            location=params.get("location"),
-            api_version=params.get("api_version"),
-            endpoint_id=params.get("endpoint_id"),
-            name=params["endpoint_names"][0] if params.get("endpoint_names") else "adhoc",
-        )
-        return [endpoint]
-    config_path = params.get("config") or find_config(Path.cwd())
-    configured = load_config(config_path) if config_path else {}
-    bundled = bundled_endpoints()
-    known = {**bundled, **configured}
-    names = params.get("endpoint_names") or ()
-    if names:
-        unknown = [n for n in names if n not in known]
-        if unknown:
-            raise UsageError(f"unknown endpoint {', '.join(map(repr, unknown))} (known: {', '.join(known) or 'none'})")
-        return [known[n] for n in names]
-    if mode is Mode.REPLAY:
-        return list(known.values())
-    if not configured:
-        raise UsageError(
-            f"--mode {mode} needs an endpoint to talk to: --endpoint NAME from {config_path or './chat-conformance.yaml'}, "
-            "or ad-hoc flags such as --base-url URL --model NAME"
-        )
-    return list(configured.values())
 
 
 # -- commands ------------------------------------------------------------------------------------
@@ -164,7 +102,7 @@ def cli() -> None:
 
 @cli.command()
 @_case_options
-@_endpoint_options
+@endpoint_options
 @click.option(
     "--mode",
     type=click.Choice([m.value for m in Mode]),
@@ -223,7 +161,7 @@ def run(**params) -> None:
     except ValueError as error:
         raise UsageError(str(error)) from None
     cases = _filter_cases(_load_cases(params["case_dirs"], params["no_bundled_cases"]), params["case_globs"], params["tags"], params["features"])
-    endpoints = _endpoints(params, mode)
+    endpoints = select_endpoints(params, mode)
     limits = Limits(
         connect_timeout=params["connect_timeout"],
         read_timeout=params["read_timeout"],
@@ -407,9 +345,6 @@ def rules(output_format: str) -> None:
 cli.add_command(check)
 cli.add_command(diff)
 cli.add_command(report)
-
-# Registered last: it reuses this module's endpoint selection.
-from ._fuzz import fuzz  # noqa: E402
 
 cli.add_command(fuzz)
 

@@ -47,7 +47,6 @@ __all__ = [
     "CONFIG_FILENAME",
     "DEFAULT_TOKEN_ENV",
     "adhoc_endpoint",
-    "bundled_cases_dir",
     "bundled_endpoints",
     "find_config",
     "load_config",
@@ -106,11 +105,6 @@ _FLAGS: Mapping[str, str] = {
 }
 
 
-def bundled_cases_dir() -> Path:
-    """The bundled `cases/` folder: inside the package in a wheel, at the repository top otherwise."""
-    return bundled_dir("cases")
-
-
 def find_config(cwd: Path) -> Path | None:
     """`chat-conformance.yaml` in the working directory, if there is one."""
     candidate = cwd / CONFIG_FILENAME
@@ -119,7 +113,7 @@ def find_config(cwd: Path) -> Path | None:
 
 def bundled_endpoints() -> dict[str, Endpoint]:
     """The endpoints the bundled recordings were made against (read without the environment)."""
-    return load_config(bundled_cases_dir() / "recordings" / "endpoints.yaml", environ={})
+    return load_config(bundled_dir("cases") / "recordings" / "endpoints.yaml", environ={})
 
 
 def load_config(path: Path, *, environ: Mapping[str, str] | None = None) -> dict[str, Endpoint]:

@@ -3,7 +3,7 @@
 from ._baseline import Baseline, BaselineEntry, load_baseline
 from ._requests import build_request, curl_command, request_url
 from ._results import CaseResult, Mode, Verdict
-from ._run import Runner, RunSettings, endpoint_redactor, first_difference, record_command, results_summary
+from ._run import Runner, RunSettings, endpoint_redactor, first_difference, record_command
 
 __all__ = [
     "Baseline",
@@ -20,5 +20,4 @@ __all__ = [
     "first_difference",
     "record_command",
     "request_url",
-    "results_summary",
 ]

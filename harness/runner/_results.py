@@ -65,6 +65,8 @@ class CaseResult:
     """Seconds, from the first step's answer: headers, first chunk, total (see timings_of)."""
     runs: list[str] | None = None
     """With --repeat K: the verdict of each run, in order."""
+    first_content_chunk: int | None = field(default=None, repr=False)
+    """Which chunk of the first answer brought generated output (for timings; not written out)."""
     exchanges: list[Exchange] = field(default_factory=list, repr=False)
 
     @property
@@ -152,29 +154,7 @@ def verdict_for(findings: list[Finding]) -> Verdict:
     return Verdict.PASS
 
 
-def _first_content_at(response) -> float | None:
-    """Arrival of the first chunk carrying generated output (text, reasoning or a tool call)."""
-    if response.content_type != "text/event-stream":
-        return response.offsets[-1] if response.offsets else None
-    import json
-
-    from ..sse import SSEDecoder
-
-    decoder = SSEDecoder()
-    for chunk, offset in zip(response.chunks, response.offsets):
-        for event in decoder.feed(chunk):
-            try:
-                payload = json.loads(event.data)
-            except ValueError:
-                continue
-            for choice in (payload.get("choices") or ()) if isinstance(payload, dict) else ():
-                delta = choice.get("delta") if isinstance(choice, dict) else None
-                if isinstance(delta, dict) and any(delta.get(k) for k in ("content", "tool_calls", "reasoning_content", "audio")):
-                    return offset
-    return None
-
-
-def timings_of(exchanges: list[Exchange]) -> dict[str, float] | None:
+def timings_of(exchanges: list[Exchange], first_content_chunk: int | None = None) -> dict[str, float] | None:
     """Latency figures of the first exchange's final attempt: time to headers, to the first body
     chunk, to the first generated content, total, and the median and 95th percentile gap between
     chunks."""
@@ -186,9 +166,11 @@ def timings_of(exchanges: list[Exchange]) -> dict[str, float] | None:
         out["headers_s"] = round(response.headers_at, 6)
     if response.offsets:
         out["first_chunk_s"] = round(response.offsets[0], 6)
-        content_at = _first_content_at(response)
-        if content_at is not None:
-            out["first_content_s"] = round(content_at, 6)
+        # A JSON answer's content is there when its last chunk is; a stream's when the judge saw it.
+        if response.content_type != "text/event-stream":
+            out["first_content_s"] = round(response.offsets[-1], 6)
+        elif first_content_chunk is not None and first_content_chunk < len(response.offsets):
+            out["first_content_s"] = round(response.offsets[first_content_chunk], 6)
         out["total_s"] = round(response.offsets[-1], 6)
         gaps = sorted(b - a for a, b in zip(response.offsets, response.offsets[1:]))
         if gaps:

@@ -38,7 +38,7 @@ from ._results import CaseResult, Mode, Verdict, timings_of, verdict_for
 if TYPE_CHECKING:
     from ..transport import Transport
 
-__all__ = ["RunSettings", "Runner", "endpoint_redactor", "record_command", "first_difference", "results_summary"]
+__all__ = ["RunSettings", "Runner", "endpoint_redactor", "record_command", "first_difference"]
 
 
 @dataclass
@@ -212,7 +212,7 @@ class Runner:
         runs = [self._run_case(case, endpoint) for _ in range(max(1, self.settings.repeat))]
         result = _combine(runs) if len(runs) > 1 else runs[0]
         result.duration = time.perf_counter() - started
-        result.timings = timings_of(result.exchanges)
+        result.timings = timings_of(result.exchanges, result.first_content_chunk)
         return result
 
     def _run_case(self, case: Case, endpoint: Endpoint) -> CaseResult:
@@ -272,6 +272,7 @@ class Runner:
 
         replay = transport if isinstance(transport, ReplayTransport) else None
         sent_steps: list[str] = []
+        first_content_chunk: int | None = None
         for step in case.steps:
             try:
                 request = build_request(case, step, endpoint, responses)
@@ -305,6 +306,8 @@ class Runner:
                 )
                 findings.extend(judgement.findings)
                 completions.append(judgement.completion)
+                if len(exchanges) == 1:
+                    first_content_chunk = judgement.first_content_chunk
             responses[step.name] = completions[0]
             if step.expect.differential:
                 streamed, plain = completions if step.stream else reversed(completions)
@@ -314,7 +317,9 @@ class Runner:
             extra = [e.step for e in replay.cassette.exchanges if e.step not in sent_steps]
             if extra:
                 return self._stale(case, endpoint, None, f"the recording has steps the case no longer has: {', '.join(extra)}", base)
-        return CaseResult(**base, verdict=verdict_for(findings), findings=findings, exchanges=exchanges)
+        return CaseResult(
+            **base, verdict=verdict_for(findings), findings=findings, exchanges=exchanges, first_content_chunk=first_content_chunk
+        )
 
     def _profile(self, case: Case, endpoint: Endpoint) -> str:
         return case.profile or endpoint.effective_profile
@@ -362,12 +367,14 @@ def _flipped(step: Step, request: HTTPRequest) -> tuple[Step, HTTPRequest]:
 
 
 def _failure_findings(exchange: Exchange) -> list[Finding]:
+    from ..transport import RESENT_AFTER_CLOSE
+
     findings = []
     for number, attempt in enumerate(exchange.attempts, start=1):
         failure = attempt.failure
         if failure is None:
             continue
-        if attempt.retry_reason and attempt.retry_reason.startswith("connection closed before any answer") and number < len(exchange.attempts):
+        if attempt.retry_reason == RESENT_AFTER_CLOSE and number < len(exchange.attempts):
             # A race on a kept-alive connection, cured at once on a new one: not the server's fault.
             findings.append(
                 Finding(TRANSPORT_FAILURE, Severity.INFO, f"{failure.kind}: {failure.message} (sent again on a new connection)", Location(step=exchange.step, attempt=number))
@@ -382,11 +389,3 @@ def _failure_findings(exchange: Exchange) -> list[Finding]:
             Finding(TRANSPORT_FAILURE, Severity.ERROR, message, Location(step=exchange.step, attempt=number), evidence=evidence)
         )
     return findings
-
-
-def results_summary(results: Iterable[CaseResult]) -> dict[str, int]:
-    counts: dict[str, int] = {}
-    for result in results:
-        counts[str(result.verdict)] = counts.get(str(result.verdict), 0) + 1
-    return counts
-

@@ -13,6 +13,7 @@ from ._redact import REDACTED, SECRET_HEADERS, Redactor
 _LAZY = {
     "perform": "._http",
     "RETRY_STATUSES": "._live",
+    "RESENT_AFTER_CLOSE": "._live",
     "LiveTransport": "._live",
     "RateLimiter": "._live",
     "Transport": "._live",
@@ -35,6 +36,7 @@ __all__ = [
     "CASSETTE_VERSION",
     "ORIGINS",
     "REDACTED",
+    "RESENT_AFTER_CLOSE",
     "RETRY_STATUSES",
     "SECRET_HEADERS",
     "Attempt",

@@ -15,7 +15,7 @@ from ._exchange import Attempt, Exchange, HTTPRequest, TransportFailure
 from ._http import Limits, perform
 from ._redact import Redactor
 
-__all__ = ["Transport", "LiveTransport", "RateLimiter", "RETRY_STATUSES", "new_client"]
+__all__ = ["Transport", "LiveTransport", "RateLimiter", "RESENT_AFTER_CLOSE", "RETRY_STATUSES", "new_client"]
 
 RETRY_STATUSES = (429, 503)
 USER_AGENT = f"chat-conformance/{__version__}"
@@ -58,6 +58,9 @@ class RateLimiter:
             self._next = start + self.interval
         if start > now:
             self._sleep(start - now)
+
+
+RESENT_AFTER_CLOSE = "connection closed before any answer (a stale kept-alive connection); sent again"
 
 
 def _closed_before_answering(attempt: Attempt) -> bool:
@@ -135,7 +138,7 @@ class LiveTransport:
                 # A kept-alive connection the server had just closed: nothing was answered, so
                 # the request is sent once more on a new connection, as openai-python does.
                 reconnected = True
-                attempt.retry_reason = "connection closed before any answer (a stale kept-alive connection); sent again"
+                attempt.retry_reason = RESENT_AFTER_CLOSE
                 continue
             if response is None or attempt.failure is not None:
                 return exchange

@@ -42,6 +42,9 @@ class Judgement:
     findings: list[Finding]
     completion: Any
     """What the answer stands for (None without a usable 2xx answer); later steps embed parts of it."""
+    first_content_chunk: int | None = None
+    """For a stream: the network chunk that brought the first generated output (text, reasoning,
+    a tool call), for the time-to-first-content figure."""
 
 
 def parse_event(index: int, data: str) -> ParsedEvent:
@@ -156,6 +159,17 @@ class _SteadyState:
 
 
 _MISSING = object()
+_OUTPUT_KEYS = ("content", "tool_calls", "reasoning_content", "audio")
+
+
+def _has_output(payload: Any) -> bool:
+    if type(payload) is not dict:
+        return False
+    for choice in payload.get("choices") or ():
+        delta = choice.get("delta") if type(choice) is dict else None
+        if type(delta) is dict and any(delta.get(key) for key in _OUTPUT_KEYS):
+            return True
+    return False
 
 
 class StreamJudge:
@@ -181,8 +195,11 @@ class StreamJudge:
             schemas = profile_schemas(facts.profile)
         self.steady = _SteadyState(schemas)
         self.events = 0
+        self.chunks = 0
+        self.first_content_chunk: int | None = None
 
     def feed(self, chunk: bytes) -> None:
+        self.chunks += 1
         for event in self.decoder.feed(chunk):
             self._event(event.index, event.data)
 
@@ -190,8 +207,13 @@ class StreamJudge:
         self.events += 1
         parsed = parse_event(index, data)
         if self.steady.fast(parsed.payload):
-            self.accumulator.add_text(parsed.payload["choices"][0])
+            choice = parsed.payload["choices"][0]
+            if self.first_content_chunk is None and choice["delta"]["content"]:
+                self.first_content_chunk = self.chunks - 1
+            self.accumulator.add_text(choice)
             return
+        if self.first_content_chunk is None and _has_output(parsed.payload):
+            self.first_content_chunk = max(self.chunks - 1, 0)
         if parsed.error is None and not parsed.done:
             self.accumulator.add(parsed.payload)
         before = self.collector.total
@@ -241,11 +263,13 @@ def judge_exchange(
         if _applies(rule_, facts):
             _run_function(rule_, facts, collector)
     success = 200 <= response.status < 300
+    first_content_chunk = None
     if facts.is_stream and success:
         judge = StreamJudge(facts, [r for r in rules if r.applies == "stream"], collector)
         for chunk in source():
             judge.feed(chunk)
         judge.finish()
+        first_content_chunk = judge.first_content_chunk
     elif success:
         value, error = facts.body_json
         facts.completion = value if error is None and isinstance(value, dict) else None
@@ -253,4 +277,4 @@ def judge_exchange(
         for rule_ in rules:
             if rule_.applies == "completion":
                 _run_function(rule_, facts, collector)
-    return Judgement(collector.findings(), facts.completion)
+    return Judgement(collector.findings(), facts.completion, first_content_chunk)

@@ -86,4 +86,27 @@ lock_prefix() {
   fi
 }
 
+# reuse_or_begin PREFIX CHECK PRINT LOG: when PREFIX holds a complete result (its .complete marker,
+# written last, and the executable CHECK), print PRINT and exit 0. Otherwise take PREFIX's lock,
+# look again (another run may have finished while we waited), and begin: LOG_FILE=PREFIX/LOG,
+# emptied, and the marker removed until the caller writes it at the very end.
+reuse_or_begin() {
+  local prefix="$1" check="$2" print="$3" logname="$4"
+  MARKER="$prefix/.complete"
+  _reuse_if_complete "$check" "$print"
+  lock_prefix "$prefix"
+  _reuse_if_complete "$check" "$print"
+  LOG_FILE="$prefix/$logname"
+  : >"$LOG_FILE"
+  rm -f "$MARKER"
+}
+
+_reuse_if_complete() {
+  if [[ -f "$MARKER" && -x "$1" ]]; then
+    log "cached: $2"
+    echo "$2"
+    exit 0
+  fi
+}
+
 human_size() { du -sh "$1" 2>/dev/null | cut -f1; }

@@ -18,24 +18,8 @@ V="$LLAMA_CPP_PYTHON_VERSION"
 PREFIX="$CHAT_CONFORMANCE_CACHE/llama-cpp-python-${V}"
 VENV="$PREFIX/venv"
 WHEELS="$PREFIX/wheels"
-MARKER="$PREFIX/.complete"
-
-cached() {
-  if [[ -f "$MARKER" && -x "$VENV/bin/python" ]]; then
-    log "cached: $VENV"
-    echo "$VENV"
-    exit 0
-  fi
-}
-cached
-lock_prefix "$PREFIX"
-cached  # another run may have finished it while we waited for the lock
-
+reuse_or_begin "$PREFIX" "$VENV/bin/python" "$VENV" build.log
 need_cmd cmake cc c++ tar "$PYTHON"
-mkdir -p "$PREFIX"
-LOG_FILE="$PREFIX/build.log"
-: >"$LOG_FILE"
-rm -f "$MARKER"
 log "building llama-cpp-python==${V} (CPU only) into $PREFIX (log: $LOG_FILE)"
 start=$(date +%s)
 

@@ -16,24 +16,8 @@ source "$(dirname "${BASH_SOURCE[0]}")/_common.sh"
 
 PREFIX="$CHAT_CONFORMANCE_CACHE/llama.cpp-${LLAMA_CPP_PYTHON_VERSION}"
 BIN="$PREFIX/bin/llama-server"
-MARKER="$PREFIX/.complete"
-
-cached() {
-  if [[ -f "$MARKER" && -x "$BIN" ]]; then
-    log "cached: $BIN"
-    echo "$BIN"
-    exit 0
-  fi
-}
-cached
-lock_prefix "$PREFIX"
-cached  # another run may have finished it while we waited for the lock
-
+reuse_or_begin "$PREFIX" "$BIN" "$BIN" build.log
 need_cmd cmake cc c++ tar "$PYTHON"
-mkdir -p "$PREFIX"
-LOG_FILE="$PREFIX/build.log"
-: >"$LOG_FILE"
-rm -f "$MARKER"
 log "building llama-server from llama-cpp-python==${LLAMA_CPP_PYTHON_VERSION}'s llama.cpp (log: $LOG_FILE)"
 start=$(date +%s)
 

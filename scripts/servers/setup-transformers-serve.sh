@@ -20,24 +20,9 @@ source "$(dirname "${BASH_SOURCE[0]}")/_common.sh"
 : "${TORCH_VERSION:=2.13.0}"
 PREFIX="$CHAT_CONFORMANCE_CACHE/transformers-serve-${TRANSFORMERS_VERSION}"
 VENV="$PREFIX/venv"
-MARKER="$PREFIX/.complete"
-
-cached() {
-  if [[ -f "$MARKER" && -x "$VENV/bin/transformers" ]]; then
-    log "cached: $VENV"
-    echo "$VENV"
-    exit 0
-  fi
-}
-cached
-lock_prefix "$PREFIX"
-cached  # another run may have finished it while we waited for the lock
-
+reuse_or_begin "$PREFIX" "$VENV/bin/transformers" "$VENV" setup.log
 need_cmd "$PYTHON"
 mkdir -p "$PREFIX/hf-home/hub"
-LOG_FILE="$PREFIX/setup.log"
-: >"$LOG_FILE"
-rm -f "$MARKER"
 log "installing transformers[serving]==${TRANSFORMERS_VERSION} + torch==${TORCH_VERSION} into $VENV (log: $LOG_FILE)"
 start=$(date +%s)
 

@@ -1,0 +1,71 @@
+"""Which endpoints a command talks to: from the config file, the bundled ones, or ad-hoc flags."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ..endpoints import Endpoint, adhoc_endpoint, bundled_endpoints, find_config, load_config
+from ..errors import UsageError
+from ..runner import Mode
+
+__all__ = ["endpoint_options", "select_endpoints"]
+
+
+def endpoint_options(func):
+    """The options that name endpoints or describe an ad-hoc one (run, fuzz)."""
+    options = [
+        click.option("--config", type=click.Path(path_type=Path), help="Endpoint config file (default: ./chat-conformance.yaml if present)."),
+        click.option("--endpoint", "endpoint_names", multiple=True, metavar="NAME", help="Only this endpoint (repeatable)."),
+        click.option(
+            "--kind",
+            type=click.Choice(["vertex", "vertex-endpoint", "openai-compatible"]),
+            help="Ad-hoc endpoint kind; with the flags below it replaces the bundled and configured endpoints.",
+        ),
+        click.option("--base-url", help="openai-compatible: the URL before /chat/completions. Vertex kinds: only scheme, host and port."),
+        click.option("--model", help="What {model} becomes in the cases."),
+        click.option("--auth", help="google | none | bearer[:ENVVAR] (default ENVVAR: CHAT_CONFORMANCE_TOKEN)."),
+        click.option("--project", help="Vertex project id."),
+        click.option("--location", help="Vertex location, e.g. us-central1 or global."),
+        click.option("--api-version", type=click.Choice(["v1", "v1beta1"]), help="Vertex API version."),
+        click.option("--endpoint-id", help="vertex-endpoint: the deployed endpoint's id."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def select_endpoints(params: dict, mode: Mode) -> list[Endpoint]:
+    adhoc_flags = ("kind", "base_url", "model", "auth", "project", "location", "api_version", "endpoint_id")
+    if any(params.get(flag) for flag in adhoc_flags):
+        endpoint = adhoc_endpoint(
+            kind=params.get("kind") or "openai-compatible",
+            base_url=params.get("base_url"),
+            model=params.get("model"),
+            auth=params.get("auth"),
+            project=params.get("project"),
+            location=params.get("location"),
+            api_version=params.get("api_version"),
+            endpoint_id=params.get("endpoint_id"),
+            name=params["endpoint_names"][0] if params.get("endpoint_names") else "adhoc",
+        )
+        return [endpoint]
+    config_path = params.get("config") or find_config(Path.cwd())
+    configured = load_config(config_path) if config_path else {}
+    bundled = bundled_endpoints()
+    known = {**bundled, **configured}
+    names = params.get("endpoint_names") or ()
+    if names:
+        unknown = [n for n in names if n not in known]
+        if unknown:
+            raise UsageError(f"unknown endpoint {', '.join(map(repr, unknown))} (known: {', '.join(known) or 'none'})")
+        return [known[n] for n in names]
+    if mode is Mode.REPLAY:
+        return list(known.values())
+    if not configured:
+        raise UsageError(
+            f"--mode {mode} needs an endpoint to talk to: --endpoint NAME from {config_path or './chat-conformance.yaml'}, "
+            "or ad-hoc flags such as --base-url URL --model NAME"
+        )
+    return list(configured.values())
