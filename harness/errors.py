@@ -23,6 +23,7 @@ __all__ = [
     "CaseError",
     "ConfigError",
     "RecordingError",
+    "did_you_mean",
 ]
 
 
@@ -64,3 +65,11 @@ class ConfigError(InputError):
 
 class RecordingError(InputError):
     """A recording that cannot be read back."""
+
+
+def did_you_mean(word: str, candidates, *, limit: int = 3) -> str:
+    """` (did you mean a, b?)` with the candidates closest to a mistyped name, or "" when none is close."""
+    import difflib
+
+    close = difflib.get_close_matches(word, list(candidates), n=limit, cutoff=0.6)
+    return f" (did you mean {', '.join(close)}?)" if close else ""

@@ -7,6 +7,13 @@ from pathlib import Path
 
 import pytest
 
+# pytest imports readline at start-up (its capture workaround), and GNU readline exports COLUMNS and
+# LINES into the C environment, unseen in os.environ: every command a test starts would then think
+# its output is 80 columns wide. Commands run by tests get the width a pipe gets, unless a test says.
+for _name in ("COLUMNS", "LINES"):
+    os.environ[_name] = ""
+    del os.environ[_name]
+
 REPO = Path(__file__).resolve().parent.parent
 # The reference material sits beside the repository; CHAT_CONFORMANCE_SHARED points elsewhere.
 SHARED = Path(os.environ.get("CHAT_CONFORMANCE_SHARED") or REPO.parent / "shared")
@@ -50,3 +57,21 @@ _hypothesis_settings.register_profile(
     print_blob=True,
 )
 _hypothesis_settings.load_profile("chat-conformance")
+
+
+def _tree_state(root: Path) -> dict[str, tuple[int, int]]:
+    if not root.is_dir():
+        return {}
+    return {str(p.relative_to(root)): (p.stat().st_mtime_ns, p.stat().st_size) for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _working_tree_reports_untouched():
+    """No test writes into the checkout's reports/ (a user's last report lives in reports/latest):
+    every run a test starts gets a --report-dir or a working directory of its own."""
+    reports = REPO / "reports"
+    before = _tree_state(reports)
+    yield
+    after = _tree_state(reports)
+    changed = sorted(name for name in before.keys() | after.keys() if before.get(name) != after.get(name))
+    assert not changed, f"tests wrote into {reports}: {changed}"

@@ -56,12 +56,13 @@ def test_default_run_replays_bundled_recordings(tmp_path):
         assert by_case[recorded]["origin"] == "documentation"
         assert by_case[recorded]["verdict"] in ("pass", "warn", "fail")
     skipped = [r for r in results if r["verdict"] == "skip"]
-    assert {r["skip_reason"] for r in skipped} == {"not-recorded", "not-applicable"}
-    assert all(r["command"].startswith("chat-conformance run --mode record") for r in skipped if r["skip_reason"] == "not-recorded")
+    assert {r["skip_reason"] for r in skipped} == {"not-documented", "not-applicable"}
+    # The documentation cannot be recorded: no skip of it names a record command.
+    assert not any(r.get("command") for r in skipped)
 
 
 def test_table_keeps_long_names_whole_when_not_a_terminal(tmp_path):
-    result = cli("run", cwd=tmp_path)
+    result = cli("run", "--show-skips", cwd=tmp_path)
     assert result.returncode == 1
     assert "error-reasoning-effort-with-thinking-config" in result.stdout
     assert re.search(r"\d+ case\(s\) × 5 endpoint\(s\): ", result.stdout)
@@ -156,4 +157,11 @@ def test_no_color_is_honoured(tmp_path):
     colored = run_with(FORCE_COLOR="1", TTY_COMPATIBLE="1")
     assert "\x1b[" in colored.stdout  # a terminal gets colours
     plain = run_with(FORCE_COLOR="1", TTY_COMPATIBLE="1", NO_COLOR="1")
-    assert not [code for code in plain.stdout.split("\x1b[")[1:] if code[:2] in ("31", "32", "33", "35", "91", "1;")]
+    codes = [int(code) for sgr in re.findall(r"\x1b\[([0-9;]*)m", plain.stdout) for code in sgr.split(";") if code]
+    assert not [code for code in codes if 30 <= code <= 49 or 90 <= code <= 107]  # bold and dim are not colours
+
+
+def test_documentation_endpoint_cannot_be_sent_to(tmp_path):
+    result = cli("run", "--mode", "live", "--endpoint", "vertex-docs", cwd=tmp_path)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "vertex-docs holds documentation samples, not a server" in result.stderr

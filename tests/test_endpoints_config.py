@@ -178,7 +178,7 @@ BAD_CONFIGS = [
         "endpoints:\n  a:\n    kind: vertex\n    project: p\n    model: m\n    projet: x\n",
         {},
         "6: endpoints.a: unknown key 'projet'; valid keys for kind vertex: "
-        "api_version, auth, base_url, headers, kind, location, max_concurrency, model, models, profile, project, redact_project, requests_per_second",
+        "api_version, auth, base_url, headers, kind, location, max_concurrency, model, models, origin, profile, project, redact_project, requests_per_second",
         id="unknown-key",
     ),
     pytest.param(
@@ -395,7 +395,9 @@ def test_bundled_endpoints() -> None:
         project="PROJECT_ID",
         location="global",
         api_version="v1",
+        origin="documentation",
     )
+    assert not docs.recordable and all(e.recordable for e in list(endpoints.values())[1:])
     # The host the docs' global samples use (seed lines 351, 430, 519).
     assert chat_completions_url(docs) == (
         "https://aiplatform.googleapis.com/v1/projects/PROJECT_ID/locations/global/endpoints/openapi/chat/completions"

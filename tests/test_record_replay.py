@@ -84,7 +84,8 @@ def case_dir(tmp_path: Path) -> Path:
     return directory
 
 
-def run_cli(*args: str, env_extra: dict[str, str] | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess:
+def run_cli(*args: str, cwd: Path, env_extra: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    """The command in `cwd`, so its reports (reports/latest by default) land there, not in the checkout."""
     env = {**os.environ, **(env_extra or {})}
     return subprocess.run([sys.executable, "-m", "harness", *args], capture_output=True, text=True, env=env, cwd=cwd, timeout=120)
 
@@ -123,12 +124,13 @@ def test_token_never_reaches_a_written_file(case_dir: Path, tmp_path: Path):
         result = run_cli(
             "run", "--mode", "record", "--cases", str(case_dir), "--no-bundled-cases",
             "--base-url", server.url + "/v1", "--model", "test-model", "--auth", f"bearer:{TOKEN_ENV}", "--endpoint", "local",
-            env_extra={TOKEN_ENV: TOKEN},
+            env_extra={TOKEN_ENV: TOKEN}, cwd=tmp_path,
         )  # fmt: skip
     assert result.returncode == 0, result.stdout + result.stderr
     written = [p for p in tmp_path.rglob("*") if p.is_file()]
     recordings = [p for p in written if "recordings" in p.parts]
     assert len(recordings) == 2
+    assert (tmp_path / "reports" / "latest" / "report.json").is_file()  # the reports are searched too
     forms = {TOKEN, urllib.parse.quote(TOKEN), json.dumps(TOKEN)[1:-1], base64.b64encode(TOKEN.encode()).decode()}
     for path in written:
         data = path.read_bytes()
@@ -143,19 +145,19 @@ def test_token_never_reaches_a_written_file(case_dir: Path, tmp_path: Path):
     assert cassette.origin == "live" and cassette.harness_version
 
 
-def test_edited_case_is_stale_and_says_how_to_rerecord(case_dir: Path):
+def test_edited_case_is_stale_and_says_how_to_rerecord(case_dir: Path, tmp_path: Path):
     common = ["--cases", str(case_dir), "--no-bundled-cases", "--model", "test-model", "--auth", "none", "--endpoint", "local"]
     with ScriptedServer(handler) as server:
-        recorded = run_cli("run", "--mode", "record", "--base-url", server.url + "/v1", *common)
+        recorded = run_cli("run", "--mode", "record", "--base-url", server.url + "/v1", *common, cwd=tmp_path)
         assert recorded.returncode == 0, recorded.stdout + recorded.stderr
         base_url = server.url + "/v1"
-    replay = run_cli("run", "--base-url", base_url, *common, "--format", "json")
+    replay = run_cli("run", "--base-url", base_url, *common, "--format", "json", cwd=tmp_path)
     assert replay.returncode == 0, replay.stdout + replay.stderr
     assert [json.loads(line)["verdict"] for line in replay.stdout.splitlines()] == ["pass", "pass"]
 
     path = case_dir / "plain.yaml"
     path.write_text(path.read_text().replace("Say hello", "Say goodbye"))
-    stale = run_cli("run", "--base-url", base_url, *common, "--format", "json")
+    stale = run_cli("run", "--base-url", base_url, *common, "--format", "json", cwd=tmp_path)
     assert stale.returncode == 1
     results = {json.loads(line)["case"]: json.loads(line) for line in stale.stdout.splitlines()}
     assert results["plain"]["verdict"] == "stale"
@@ -165,10 +167,10 @@ def test_edited_case_is_stale_and_says_how_to_rerecord(case_dir: Path):
     assert "Traceback" not in stale.stderr
 
 
-def test_missing_recording_is_not_recorded_with_the_command(case_dir: Path):
+def test_missing_recording_is_not_recorded_with_the_command(case_dir: Path, tmp_path: Path):
     result = run_cli(
         "run", "--cases", str(case_dir), "--no-bundled-cases", "--base-url", "http://127.0.0.1:9/v1",
-        "--model", "m", "--auth", "none", "--endpoint", "nowhere", "--format", "json",
+        "--model", "m", "--auth", "none", "--endpoint", "nowhere", "--format", "json", cwd=tmp_path,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     for line in result.stdout.splitlines():

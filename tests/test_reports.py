@@ -9,6 +9,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -94,22 +95,30 @@ def results_so_far(path: Path) -> int:
 @pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGINT], ids=["killed", "ctrl-c"])
 def test_a_run_stopped_halfway_keeps_its_finished_results(tmp_path: Path, sig):
     slow_cases(tmp_path / "cases", 20)
+    answered_at_once = 3
+    release = threading.Event()  # the fourth request waits here until the signal has been sent
 
-    def slow(request) -> Reply:
-        time.sleep(0.15)
+    def held(request) -> Reply:
+        if len(server.received) > answered_at_once:
+            release.wait(60)
         return Reply.json(completion())
 
-    with ScriptedServer(slow) as server:
+    with ScriptedServer(held) as server:
         args = ["run", "--mode", "live", "--cases", "cases", "--no-bundled-cases", "--base-url", server.url + "/v1",
                 "--model", "m", "--auth", "none", "--report-dir", "out", "-q"]  # fmt: skip
         process = subprocess.Popen([sys.executable, "-m", "harness", *args], cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        deadline = time.monotonic() + 60
-        while results_so_far(tmp_path / "out" / "results.jsonl") < 3 and time.monotonic() < deadline:
-            time.sleep(0.05)
-        os.kill(process.pid, sig)
-        _, stderr = process.communicate(timeout=60)
+        try:
+            deadline = time.monotonic() + 60
+            while (
+                results_so_far(tmp_path / "out" / "results.jsonl") < answered_at_once or len(server.received) <= answered_at_once
+            ) and time.monotonic() < deadline:
+                time.sleep(0.02)
+            os.kill(process.pid, sig)
+            _, stderr = process.communicate(timeout=60)
+        finally:
+            release.set()
     record = read_results(tmp_path / "out" / "results.jsonl")
-    assert 3 <= len(record.results) < 20
+    assert len(record.results) == answered_at_once  # the fourth was in flight when the signal came
     assert record.interrupted
     assert all(r.verdict.value == "pass" for r in record.results)
     if sig == signal.SIGINT:

@@ -20,8 +20,8 @@ import click
 from .._version import __version__
 from ..cases import Case, bundled_cases_dir, load_cases
 from ..endpoints import Endpoint, bundled_endpoints, find_config, load_config
-from ..errors import UsageError
-from ..report import ResultsLog, run_header, write_reports
+from ..errors import UsageError, did_you_mean
+from ..report import ResultsLog, exit_explanation, run_header, write_reports
 from ..runner import CaseResult, Mode, Runner, RunSettings, Verdict, build_request, curl_command, load_baseline
 from ..transport import Limits
 from ..validators import Severity, registry, resolve_rule_selection, rule_ids
@@ -38,7 +38,8 @@ def _console(stderr: bool = False):
     from rich.console import Console
 
     stream = sys.stderr if stderr else sys.stdout
-    width = None if stream.isatty() else 200
+    # COLUMNS (set by the user, or a CI that knows its log width) wins; rich reads it when width is None.
+    width = None if stream.isatty() or os.environ.get("COLUMNS", "").isdigit() else 200
     return Console(file=stream, width=width, no_color="NO_COLOR" in os.environ or None, highlight=False)
 
 
@@ -115,7 +116,9 @@ def cli() -> None:
 @click.option("--exclude-checks", multiple=True, metavar="RULE", help="Skip these rules (repeatable, or comma-separated).")
 @click.option("--fail-on", type=click.Choice(["error", "warning"]), default="error", show_default=True, help="Lowest finding severity that makes the exit code 1.")
 @click.option("--format", "output_format", type=click.Choice(["table", "json"]), default="table", show_default=True, help="Results as a table, or one JSON object per line.")
-@click.option("--quiet", "-q", is_flag=True, help="Print only the summary line and failing results.")
+@click.option("--quiet", "-q", is_flag=True, help="Print only failing results and the closing lines.")
+@click.option("--verbose", "-v", is_flag=True, help="Print every finding of every result in full (with evidence), and the skipped cases.")
+@click.option("--show-skips", is_flag=True, help="List skipped cases one by one (by default they are counted per endpoint).")
 @click.option("--connect-timeout", type=float, default=Limits.connect_timeout, show_default=True, help="Seconds to wait for a connection.")
 @click.option("--read-timeout", type=float, default=Limits.read_timeout, show_default=True, help="Longest silence between two reads, in seconds.")
 @click.option("--total-timeout", type=float, default=Limits.total_timeout, show_default=True, help="Longest one response (a whole stream included) may take, in seconds.")
@@ -193,14 +196,24 @@ def run(**params) -> None:
     log.close(interrupted=interrupted)
     write_reports(report_dir)
     threshold = Severity.parse(params["fail_on"])
-    _print_results(results, params["output_format"], params["quiet"])
-    if not params["quiet"] or interrupted:
-        click.echo(f"reports: {report_dir}/ (results.jsonl, report.json, junit.xml, report.md, report.html)", err=True)
+    _print_results(results, params["output_format"], params["quiet"], params["verbose"], params["show_skips"])
+    html = report_dir / "report.html"
+    click.echo(f"reports: {html} (and report.json, junit.xml, report.md, results.jsonl in {report_dir}/)", err=True)
     if interrupted:
-        click.echo(f"interrupted: {len(results)} finished result(s) kept in the reports", err=True)
+        click.echo(f"exit {EXIT_INTERRUPTED}: interrupted; {len(results)} finished result(s) kept in the reports", err=True)
         sys.exit(EXIT_INTERRUPTED)
-    failed = any(f.severity >= threshold for r in results for f in r.open_findings)
-    sys.exit(EXIT_FINDINGS if failed else EXIT_OK)
+    bundled = mode is Mode.REPLAY and not params["recordings_dir"] and _all_bundled(endpoints)
+    code, why = exit_explanation(results, threshold, report_html=str(html), bundled_replay=bundled)
+    for line in why:
+        click.echo(line, err=True)
+    sys.exit(EXIT_FINDINGS if code else EXIT_OK)
+
+
+def _all_bundled(endpoints: Sequence[Endpoint]) -> bool:
+    """True when every endpoint of the run is one of the bundled ones, unchanged (their recordings
+    ship with the tool, and their findings are known real defects)."""
+    bundled = bundled_endpoints()
+    return all(bundled.get(e.name) == e for e in endpoints)
 
 
 def _split(values: Sequence[str]) -> list[str]:
@@ -226,7 +239,7 @@ def _run_with_progress(settings: RunSettings, cases: list[Case], endpoints: list
         return Runner(settings, on_result=advance).run(cases, endpoints)
 
 
-def _print_results(results: list[CaseResult], output_format: str, quiet: bool) -> None:
+def _print_results(results: list[CaseResult], output_format: str, quiet: bool, verbose: bool, show_skips: bool) -> None:
     from ..report import render_table, summary_line
 
     if output_format == "json":
@@ -237,8 +250,8 @@ def _print_results(results: list[CaseResult], output_format: str, quiet: bool) -
     console = _console()
     shown = [r for r in results if r.verdict in (Verdict.FAIL, Verdict.STALE, Verdict.FLAKY)] if quiet else results
     if shown:
-        render_table(shown, console)
-    console.print(summary_line(results))
+        render_table(shown, console, verbose=verbose, show_skips=show_skips)
+    console.print(summary_line(results), no_wrap=False)
 
 
 @cli.command(name="list")
@@ -285,8 +298,7 @@ def show(case_id: str, endpoint_name: str | None, config: Path | None, case_dirs
     """Show the exact request(s) a case sends to an endpoint, also as a curl command."""
     cases = {case.id: case for case in _load_cases(case_dirs, no_bundled_cases)}
     if case_id not in cases:
-        close = [c for c in cases if case_id in c] or list(cases)[:10]
-        raise UsageError(f"no case {case_id!r} (did you mean: {', '.join(close)}?)")
+        raise UsageError(f"no case {case_id!r}{did_you_mean(case_id, cases)} (`chat-conformance list cases` lists them)")
     case = cases[case_id]
     config_path = config or find_config(Path.cwd())
     endpoints = {**bundled_endpoints(), **(load_config(config_path) if config_path else {})}
@@ -296,7 +308,7 @@ def show(case_id: str, endpoint_name: str | None, config: Path | None, case_dirs
             raise UsageError(f"no known endpoint is of a kind case {case_id} applies to ({', '.join(case.applies_to)}); pass --endpoint")
         endpoint = applicable[0]
     elif endpoint_name not in endpoints:
-        raise UsageError(f"unknown endpoint {endpoint_name!r} (known: {', '.join(endpoints)})")
+        raise UsageError(f"unknown endpoint {endpoint_name!r}{did_you_mean(endpoint_name, endpoints)} (known: {', '.join(endpoints)})")
     else:
         endpoint = endpoints[endpoint_name]
     from ..cases import PlaceholderMissing

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from ..endpoints import Endpoint, adhoc_endpoint, bundled_endpoints, find_config, load_config
-from ..errors import UsageError
+from ..errors import UsageError, did_you_mean
 from ..runner import Mode
 
 __all__ = ["endpoint_options", "select_endpoints"]
@@ -59,8 +59,17 @@ def select_endpoints(params: dict, mode: Mode) -> list[Endpoint]:
     if names:
         unknown = [n for n in names if n not in known]
         if unknown:
-            raise UsageError(f"unknown endpoint {', '.join(map(repr, unknown))} (known: {', '.join(known) or 'none'})")
-        return [known[n] for n in names]
+            hint = did_you_mean(unknown[0], known) if len(unknown) == 1 else ""
+            raise UsageError(f"unknown endpoint {', '.join(map(repr, unknown))}{hint} (known: {', '.join(known) or 'none'})")
+        chosen = [known[n] for n in names]
+        if mode is not Mode.REPLAY:
+            samples = [e.name for e in chosen if not e.recordable]
+            if samples:
+                raise UsageError(
+                    f"--mode {mode}: {', '.join(samples)} holds documentation samples, not a server; "
+                    "nothing can be sent to it (replay it, or name a live endpoint)"
+                )
+        return chosen
     if mode is Mode.REPLAY:
         return list(known.values())
     if not configured:

@@ -34,6 +34,7 @@ from ._model import (
     AUTH_TYPES,
     CLOUD_PLATFORM_SCOPE,
     ENDPOINT_KINDS,
+    ENDPOINT_ORIGINS,
     VERTEX_KINDS,
     AuthSpec,
     AuthType,
@@ -90,6 +91,7 @@ _EXAMPLES: Mapping[str, str] = {
     "redact_project": "true",
     "max_concurrency": "4",
     "requests_per_second": "2",
+    "origin": "documentation",
 }
 
 _FLAGS: Mapping[str, str] = {
@@ -285,6 +287,10 @@ class _EndpointReader:
                 settings[key] = value
         if "model" in raw:
             settings["model"] = self.text(raw["model"], "model")
+        if "origin" in raw:
+            settings["origin"] = self.text(raw["origin"], "origin")
+            if settings["origin"] not in ENDPOINT_ORIGINS:
+                self.fail(f"{self.dotted('origin')}: unknown origin {settings['origin']!r}; use one of {', '.join(ENDPOINT_ORIGINS)}", "origin")
         if "profile" in raw:
             settings["profile"] = self.text(raw["profile"], "profile")
             if settings["profile"] not in PROFILES:

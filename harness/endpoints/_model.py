@@ -17,11 +17,13 @@ __all__ = [
     "AUTH_TYPES",
     "CLOUD_PLATFORM_SCOPE",
     "ENDPOINT_KINDS",
+    "ENDPOINT_ORIGINS",
     "ApiVersion",
     "AuthSpec",
     "AuthType",
     "Endpoint",
     "EndpointKind",
+    "EndpointOrigin",
 ]
 
 EndpointKind = Literal["vertex", "vertex-endpoint", "openai-compatible"]
@@ -32,6 +34,9 @@ AUTH_TYPES: tuple[str, ...] = get_args(AuthType)
 
 ApiVersion = Literal["v1", "v1beta1"]
 API_VERSIONS: tuple[str, ...] = get_args(ApiVersion)
+
+EndpointOrigin = Literal["live", "documentation"]
+ENDPOINT_ORIGINS: tuple[str, ...] = get_args(EndpointOrigin)
 
 # The scope every Vertex sample in the docs requests (seed file, e.g. line 38).
 CLOUD_PLATFORM_SCOPE = "https://www.googleapis.com/auth/cloud-platform"
@@ -52,16 +57,16 @@ REQUIRED_FIELDS: Mapping[str, tuple[str, ...]] = MappingProxyType(
 APPLICABLE_FIELDS: Mapping[str, frozenset[str]] = MappingProxyType(
     {
         "vertex": frozenset(
-            {"kind", "auth", "model", "models", "base_url", "headers", "profile", "project", "location", "api_version", "redact_project", "max_concurrency", "requests_per_second"}
+            {"kind", "auth", "model", "models", "base_url", "headers", "profile", "project", "location", "api_version", "redact_project", "max_concurrency", "requests_per_second", "origin"}
         ),
         "vertex-endpoint": frozenset(
             {
                 "kind", "auth", "model", "models", "base_url", "headers", "profile", "project", "location",
                 "api_version", "endpoint_id", "dedicated", "project_number", "redact_project", "max_concurrency",
-                "requests_per_second",
+                "requests_per_second", "origin",
             }
         ),
-        "openai-compatible": frozenset({"kind", "auth", "model", "models", "base_url", "headers", "profile", "max_concurrency", "requests_per_second"}),
+        "openai-compatible": frozenset({"kind", "auth", "model", "models", "base_url", "headers", "profile", "max_concurrency", "requests_per_second", "origin"}),
     }
 )
 
@@ -144,6 +149,14 @@ class Endpoint:
     profile: str | None = None
     """Schema profile answers are judged by: `openai` (the published spec) or `vertex` (plus what
     Vertex documents). Default: vertex for the Vertex kinds, openai otherwise."""
+    origin: EndpointOrigin = "live"
+    """`documentation`: the endpoint's recordings are sample answers from its provider's docs
+    (the bundled vertex-docs); nothing can be sent to it, and a case the docs have no sample for
+    is `skip (not-documented)` rather than a recording still to be made."""
+
+    @property
+    def recordable(self) -> bool:
+        return self.origin == "live"
 
     @property
     def effective_profile(self) -> str:
@@ -158,6 +171,8 @@ class Endpoint:
         object.__setattr__(self, "headers", _frozen(self.headers))
         if self.kind not in ENDPOINT_KINDS:
             raise ValueError(f"unknown kind {self.kind!r} (valid: {', '.join(ENDPOINT_KINDS)})")
+        if self.origin not in ENDPOINT_ORIGINS:
+            raise ValueError(f"unknown origin {self.origin!r} (valid: {', '.join(ENDPOINT_ORIGINS)})")
         if self.api_version not in API_VERSIONS:
             raise ValueError(f"unknown api_version {self.api_version!r} (valid: {', '.join(API_VERSIONS)})")
         if self.dedicated and self.kind != "vertex-endpoint":

@@ -6,7 +6,7 @@ from ._log import RESULTS_FILE, ResultsLog, RunRecord, read_results, run_header
 from ._markdown import render_markdown
 from ._model import VERDICT_ORDER, build_report, cell_verdict, strip_volatile
 from ._rules_doc import rules_markdown
-from ._table import VERDICT_STYLES, render_table, summary_line
+from ._table import VERDICT_STYLES, exit_explanation, render_table, summary_line
 from ._write import REPORT_FILES, write_atomic, write_reports
 
 __all__ = [
@@ -20,6 +20,7 @@ __all__ = [
     "build_report",
     "cell_verdict",
     "diff_reports",
+    "exit_explanation",
     "load_report",
     "read_results",
     "render_junit",

@@ -1,62 +1,201 @@
-"""The terminal view of a run: one row per case × endpoint, then a one-line summary."""
+"""The terminal view of a run: results grouped by endpoint, one line each, then a closing summary.
+
+A terminal of 80 columns must stay readable, so nothing here is laid out by a table that squeezes
+columns: each result is one line (two when its case id is too long to leave room for a finding),
+the first finding is cut to what fits, and the full detail is in `-v` or the reports. Skips are
+counted per endpoint, not listed, unless asked for.
+"""
 
 from __future__ import annotations
 
+import textwrap
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from rich.console import Console
-from rich.table import Table
 from rich.text import Text
 
 from ..runner import CaseResult, Verdict
+from ..validators import Finding, Severity
 
-__all__ = ["render_table", "summary_line", "VERDICT_STYLES"]
+__all__ = ["render_table", "summary_line", "exit_explanation", "VERDICT_STYLES"]
 
 VERDICT_STYLES = {
     Verdict.PASS: "green",
     Verdict.WARN: "yellow",
     Verdict.FAIL: "bold red",
+    Verdict.FLAKY: "bold yellow",
     Verdict.STALE: "magenta",
     Verdict.SKIP: "dim",
 }
+_INDENT = "  "
+_GAP = "  "
+_MIN_FINDING = 24
+"""Narrower than this, the first finding goes on a line of its own."""
 
 
-def _verdict_text(result: CaseResult) -> Text:
-    label = str(result.verdict)
-    if result.verdict is Verdict.SKIP and result.skip_reason:
-        label += f" ({result.skip_reason})"
-    return Text(label, style=VERDICT_STYLES[result.verdict])
+def _verdict_label(result: CaseResult) -> str:
+    return str(result.verdict)
+
+
+def _finding_line(finding: Finding) -> str:
+    where = f" [{finding.location}]" if str(finding.location) else ""
+    return f"{finding.rule}: {finding.message}{where}"
 
 
 def _first_finding(result: CaseResult) -> str:
+    if result.verdict in (Verdict.SKIP, Verdict.STALE) and result.detail and result.first_problem is None:
+        return result.detail
     problem = result.first_problem
-    if result.verdict is Verdict.SKIP:
-        return result.detail or ""
-    if problem is None:
-        return ""
-    where = f" [{problem.location}]" if str(problem.location) else ""
-    more = f" (+{len(result.findings) - 1} more)" if len(result.findings) > 1 else ""
-    return f"{problem.severity}: {problem.rule}: {problem.message}{where}{more}"
+    if problem is None or problem.severity is Severity.INFO:
+        return ""  # info findings are notes, for -v and the reports
+    others = len(result.open_findings) - 1
+    more = f" (+{others} more)" if others > 0 else ""
+    return f"{_finding_line(problem)}{more}"
 
 
-def render_table(results: Sequence[CaseResult], console: Console) -> None:
-    table = Table(show_lines=False, header_style="bold", expand=False)
-    # Names are never cut: they are what a user greps for and pastes into --case.
-    table.add_column("case", no_wrap=True, overflow="fold")
-    table.add_column("endpoint", no_wrap=True, overflow="fold")
-    table.add_column("verdict", no_wrap=True)
-    table.add_column("first finding", overflow="fold")
+def _cut(text: str, width: int) -> str:
+    text = " ".join(text.split())  # a message's own line breaks would add lines
+    if len(text) <= width:
+        return text
+    return text[: max(width - 1, 0)] + "…"
+
+
+@dataclass
+class _Layout:
+    width: int
+    verdict: int
+    case: int
+
+    @property
+    def finding(self) -> int:
+        return self.width - len(_INDENT) - self.verdict - len(_GAP) - self.case - len(_GAP)
+
+
+def _layout(results: Sequence[CaseResult], width: int) -> _Layout:
+    verdict = max((len(_verdict_label(r)) for r in results), default=4)
+    longest = max((len(r.case_id) for r in results), default=0)
+    # The case column takes what the ids need, unless that leaves the findings too little room;
+    # a longer id then overflows the column and its finding moves to the next line.
+    room = width - len(_INDENT) - verdict - 2 * len(_GAP) - _MIN_FINDING
+    return _Layout(width, verdict, max(min(longest, room), 8))
+
+
+def _endpoint_header(endpoint: str, results: Sequence[CaseResult], show_skips: bool) -> Text:
+    counts = Counter(str(r.verdict) for r in results if r.verdict is not Verdict.SKIP)
+    parts = [f"{counts[v]} {v}" for v in ("pass", "warn", "fail", "flaky", "stale") if counts.get(v)]
+    skips = Counter(r.skip_reason for r in results if r.verdict is Verdict.SKIP)
+    if skips:
+        reasons = ", ".join(f"{n} {reason}" for reason, n in sorted(skips.items(), key=lambda kv: str(kv[0])))
+        parts.append(f"{sum(skips.values())} skipped ({reasons})")
+    line = Text(endpoint, style="bold")
+    line.append("  " + ", ".join(parts), style="dim")
+    return line
+
+
+def _result_lines(result: CaseResult, layout: _Layout, verbose: bool) -> list[Text]:
+    label = _verdict_label(result)
+    head = Text(_INDENT)
+    head.append(label.ljust(layout.verdict), style=VERDICT_STYLES[result.verdict])
+    head.append(_GAP + result.case_id)
+    summary = _first_finding(result)
+    lines = [head]
+    if verbose:
+        lines += _detail_lines(result, layout)
+        return lines
+    if not summary:
+        return lines
+    if len(result.case_id) <= layout.case and layout.finding >= _MIN_FINDING:
+        head.append(" " * (layout.case - len(result.case_id)) + _GAP)
+        head.append(_cut(summary, layout.finding), style="dim" if result.verdict is Verdict.SKIP else None)
+    else:
+        indent = len(_INDENT) * 2 + layout.verdict
+        lines.append(Text(" " * indent + _cut(summary, layout.width - indent)))
+    return lines
+
+
+def _detail_lines(result: CaseResult, layout: _Layout) -> list[Text]:
+    """-v: every finding, whole, wrapped under its result with a hanging indent."""
+    indent = " " * (len(_INDENT) * 2 + layout.verdict)
+    width = max(layout.width, len(indent) + 20)
+
+    def wrapped(text: str, style: str | None, extra: str = "") -> list[Text]:
+        pieces = textwrap.wrap(" ".join(text.split()), width, initial_indent=indent + extra, subsequent_indent=indent + extra + "    ")
+        return [Text(piece, style=style) for piece in pieces]
+
+    out: list[Text] = []
+    if result.detail and (result.verdict in (Verdict.SKIP, Verdict.STALE, Verdict.FLAKY)):
+        out += wrapped(result.detail, "dim")
+    for finding in sorted(result.findings, key=lambda f: -f.severity):
+        line = f"{finding.severity} {_finding_line(finding)}"
+        if finding.count > 1:
+            line += f" (×{finding.count})"
+        if finding.known is not None:
+            line += f" (known: {finding.known})"
+        out += wrapped(line, _SEVERITY_STYLES[finding.severity])
+        if finding.evidence:
+            out += wrapped(f"evidence: {finding.evidence}", "dim", extra="  ")
+    return out
+
+
+_SEVERITY_STYLES = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "dim"}
+
+
+def render_table(results: Sequence[CaseResult], console: Console, *, verbose: bool = False, show_skips: bool = False) -> None:
+    """Results grouped by endpoint: a header line with the endpoint's counts, then one line per
+    result that ran (two at most), its first open finding cut to the width. `verbose` adds every
+    finding in full; `show_skips` (implied by verbose) lists skipped cases too."""
+    by_endpoint: dict[str, list[CaseResult]] = {}
     for result in results:
-        table.add_row(result.case_id, result.endpoint, _verdict_text(result), _first_finding(result))
-    console.print(table)
+        by_endpoint.setdefault(result.endpoint, []).append(result)
+    width = console.size.width
+    for endpoint, members in by_endpoint.items():
+        shown = [r for r in members if r.verdict is not Verdict.SKIP or show_skips or verbose]
+        console.print(_endpoint_header(endpoint, members, show_skips or verbose), no_wrap=True, overflow="ellipsis")
+        layout = _layout(shown, width)
+        for result in shown:
+            for line in _result_lines(result, layout, verbose):
+                console.print(line, no_wrap=True, overflow="ellipsis")
 
 
 def summary_line(results: Sequence[CaseResult]) -> str:
     counts = Counter(str(r.verdict) if r.verdict is not Verdict.SKIP else f"skip ({r.skip_reason})" for r in results)
     cases = len({r.case_id for r in results})
     endpoints = len({r.endpoint for r in results})
-    order = ["pass", "warn", "fail", "stale"]
+    order = ["pass", "warn", "fail", "flaky", "stale"]
     parts = [f"{counts[k]} {k}" for k in order if counts.get(k)]
     parts += [f"{n} {k}" for k, n in sorted(counts.items()) if k.startswith("skip")]
     return f"{cases} case(s) × {endpoints} endpoint(s): " + (", ".join(parts) or "nothing ran")
+
+
+def exit_explanation(
+    results: Sequence[CaseResult],
+    threshold: Severity,
+    *,
+    report_html: str | None,
+    bundled_replay: bool = False,
+) -> tuple[int, list[str]]:
+    """The exit code the findings call for, and the lines that say why (the last thing a run prints)."""
+    failing = [r for r in results if any(f.severity >= threshold for f in r.open_findings)]
+    see = f" See {report_html} for every finding with its evidence." if report_html else ""
+    if not failing:
+        warned = sum(1 for r in results if any(f.severity is Severity.WARNING for f in r.open_findings))
+        lines = [f"exit 0: no finding at or above {threshold}."]
+        if warned and threshold is Severity.ERROR:
+            lines[0] += f" {warned} result(s) have warnings (--fail-on warning makes them fail the run)."
+        return 0, lines
+    per_endpoint = Counter(r.endpoint for r in failing)
+    where = ", ".join(f"{n} {name}" for name, n in per_endpoint.most_common())
+    stale = sum(1 for r in failing if r.verdict is Verdict.STALE)
+    lines = [f"exit 1: {len(failing)} result(s) have {threshold} findings ({where})."]
+    if stale:
+        lines.append(f"{stale} of them are stale recordings: each names the command that re-records it.")
+    if bundled_replay:
+        lines.append(
+            "These are real defects in the bundled recordings (the local servers, and Google's own sample "
+            "stream), not a fault of this tool." + see
+        )
+    elif see:
+        lines.append(see.strip())
+    return 1, lines

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..cases import Case, DependencyMissing, PlaceholderMissing, Step
 from ..endpoints import Endpoint, make_auth
+from ..errors import ConfigError
 from ..transport import (
     SECRET_HEADERS,
     Cassette,
@@ -136,6 +137,11 @@ class Runner:
         from ..transport import RateLimiter
 
         for endpoint in endpoints:
+            if not endpoint.recordable:
+                raise ConfigError(
+                    f"endpoint {endpoint.name} holds documentation samples (origin: {endpoint.origin}); "
+                    f"there is no server to send --mode {self.settings.mode} requests to: replay it, or pick a live endpoint"
+                )
             if endpoint.name not in self._auths:
                 self._auths[endpoint.name] = make_auth(endpoint.auth, environ=self.settings.environ)
             if endpoint.requests_per_second and endpoint.name not in self._limiters:
@@ -231,6 +237,13 @@ class Runner:
         redactor = endpoint_redactor(endpoint)
         transport: Transport
         if mode is Mode.REPLAY:
+            if not path.is_file() and not endpoint.recordable:
+                return CaseResult(
+                    **base,
+                    verdict=Verdict.SKIP,
+                    skip_reason="not-documented",
+                    detail=f"{endpoint.name} holds documentation samples, and the documentation has none for this case",
+                )
             if not path.is_file():
                 command = record_command(case.id, endpoint.name)
                 return CaseResult(

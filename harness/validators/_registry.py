@@ -107,6 +107,9 @@ def resolve_rule_selection(checks: Iterable[str] | None, exclude: Iterable[str] 
     chosen = list(known) if checks is None or "all" in checks else list(checks)
     unknown = [name for name in [*chosen, *exclude] if name not in known]
     if unknown:
-        raise ValueError(f"unknown rule {', '.join(map(repr, unknown))} (known: {', '.join(sorted(known))})")
+        from ..errors import did_you_mean
+
+        hint = did_you_mean(unknown[0], known) if len(unknown) == 1 else ""
+        raise ValueError(f"unknown rule {', '.join(map(repr, unknown))}{hint} (known: {', '.join(sorted(known))})")
     excluded = set(exclude)
     return [name for name in chosen if name not in excluded]
