@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from harness.cases import Expect, Step
 from harness.transport import Attempt, Exchange, HTTPRequest, HTTPResponse
-from harness.validators import _engine, judge_exchange
+from harness.validators import Severity, _engine, judge_exchange, kind, registry, stream_rule
 from harness.validators._client import StreamClientCheck
 from harness.validators._context import ParsedEvent
 from harness.validators._engine import parse_event
@@ -61,11 +61,11 @@ def _sse(stream: list[dict], tail: str) -> bytes:
     return ("".join(f"data: {json.dumps(c)}\n\n" for c in stream) + tail).encode()
 
 
-def _judge(body: bytes, request: dict):
+def _judge(body: bytes, request: dict, *, fast_path: bool = True, selected=None):
     step = Step(name="s", body=request, expect=Expect())
     exchange = Exchange("s", [Attempt(HTTPRequest("POST", "http://x", {}, b""), HTTPResponse(200, [("content-type", "text/event-stream")], chunks=[body]))])
-    judgement = judge_exchange(exchange, step, request=request)
-    return sorted((f.rule, f.severity, f.message, f.count, str(f.location)) for f in judgement.findings), judgement.completion
+    judgement = judge_exchange(exchange, step, request=request, fast_path=fast_path, selected=selected)
+    return sorted((f.rule, f.code, f.severity, f.message, f.count, str(f.location)) for f in judgement.findings), judgement.completion
 
 
 long_texts = st.lists(st.one_of(texts, st.just("tok ")), min_size=2, max_size=30)
@@ -77,8 +77,11 @@ long_texts = st.lists(st.one_of(texts, st.just("tok ")), min_size=2, max_size=30
     interruptions=st.lists(st.tuples(st.integers(0, 30), chunks), max_size=3),
     tail=st.sampled_from(["data: [DONE]\n\n", "", "data: {\"x\": 1}\n\n", "data: [DONE]\n\ndata: {}\n\n"]),
     finish=st.sampled_from(["stop", "length", None]),
+    request=st.sampled_from([{"model": "m", "stream": True}, {"model": "m", "stream": True, "stream_options": {"include_usage": True}, "stop": ["tok"]}]),
 )
-def test_fast_path_changes_nothing(pieces, interruptions, tail, finish):
+def test_every_registered_rule_gives_the_same_findings_with_the_fast_path_on_and_off(pieces, interruptions, tail, finish, request):
+    """The rule contract: every registered rule (those that opted into skipping steady-state chunks
+    and those that did not) reports exactly the same with the fast path on as with it off."""
     stream = [{**HEAD, "choices": [{"index": 0, "delta": {"role": "assistant", "content": ""}, "finish_reason": None}]}]
     stream += [{**HEAD, "choices": [{"index": 0, "delta": {"content": text}, "finish_reason": None}]} for text in pieces]
     for position, chunk in interruptions:  # odd chunks anywhere: the fast path must step aside
@@ -86,29 +89,54 @@ def test_fast_path_changes_nothing(pieces, interruptions, tail, finish):
     if finish:
         stream.append({**HEAD, "choices": [{"index": 0, "delta": {}, "finish_reason": finish}]})
     body = _sse(stream, tail)
-    request = {"model": "m", "stream": True}
-    fast = _judge(body, request)
-    original = _engine._SteadyState.fast
-    _engine._SteadyState.fast = lambda self, payload: False
-    try:
-        slow = _judge(body, request)
-    finally:
-        _engine._SteadyState.fast = original
-    assert fast == slow
+    assert _judge(body, request) == _judge(body, request, fast_path=False)
 
 
-def test_fast_path_is_taken_on_a_long_text_stream():
+def _counting(monkeypatch) -> list[int]:
+    calls: list[int] = []
+    original = _engine._guarded
+    monkeypatch.setattr(_engine, "_guarded", lambda ctx, collector, call: (calls.append(1), original(ctx, collector, call))[1])
+    return calls
+
+
+def _text_stream(count: int) -> list[dict]:
     stream = [{**HEAD, "choices": [{"index": 0, "delta": {"role": "assistant", "content": ""}, "finish_reason": None}]}]
-    stream += [{**HEAD, "choices": [{"index": 0, "delta": {"content": "x"}, "finish_reason": None}]}] * 100
+    stream += [{**HEAD, "choices": [{"index": 0, "delta": {"content": "x"}, "finish_reason": None}]}] * count
     stream.append({**HEAD, "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]})
-    calls = []
-    original = _engine.StreamJudge._call
-    _engine.StreamJudge._call = lambda self, method, ctx, *args: (calls.append(1), original(self, method, ctx, *args))[1]
-    try:
-        findings, completion = _judge(_sse(stream, "data: [DONE]\n\n"), {"model": "m", "stream": True})
-    finally:
-        _engine.StreamJudge._call = original
+    return stream
+
+
+def test_fast_path_is_taken_on_a_long_text_stream(monkeypatch):
+    calls = _counting(monkeypatch)
+    findings, completion = _judge(_sse(_text_stream(100), "data: [DONE]\n\n"), {"model": "m", "stream": True})
     assert completion["choices"][0]["message"]["content"] == "x" * 100
-    # Only the first two text chunks, the finish and [DONE] went through the rules (plus finish()).
-    assert len(calls) < 15 * 6, len(calls)
+    # Only the first text chunks, the finish and [DONE] go through every rule; on the others only
+    # the rules that did not opt into skipping them (the openai-python cross-check) are called.
+    opted_out = [r for r in registry().values() if r.applies == "stream" and not r.steady_state_safe]
+    stream_rules = [r for r in registry().values() if r.applies == "stream"]
+    assert len(calls) < 100 * len(opted_out) + 10 * len(stream_rules), len(calls)
+
+
+def test_a_new_stream_rule_sees_every_event_unless_it_opts_out(monkeypatch):
+    """A stream rule registered without steady_state_safe is fed every content delta, fast path or not."""
+    from harness.validators import _registry
+
+    seen: list[int] = []
+
+    @stream_rule("test.counting-events", rationale="test", citation="test", findings={"never": kind(Severity.INFO, "never reported")})
+    class CountingEvents:
+        def __init__(self, ctx):
+            pass
+
+        def on_event(self, event):
+            seen.append(event.index)
+
+        def finish(self):
+            return ()
+
+    try:
+        _judge(_sse(_text_stream(50), "data: [DONE]\n\n"), {"model": "m", "stream": True})
+        assert len(seen) == 50 + 3  # role chunk, 50 deltas, finish chunk, [DONE]
+    finally:
+        _registry._RULES.pop("test.counting-events")
     assert parse_event(0, "[DONE]").done

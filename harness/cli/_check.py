@@ -11,7 +11,7 @@ import click
 from ..cases import Expect, Step
 from ..errors import UsageError
 from ..transport import open_capture
-from ..validators import Finding, Severity, judge_exchange
+from ..validators import Finding, Severity, judge_exchange, profile_schemas
 from ._errors import EXIT_FINDINGS, EXIT_OK, handle_input_errors
 
 __all__ = ["check"]
@@ -60,19 +60,30 @@ def _print_text(file: Path, kind: str, assumed: list[str], judged: list[tuple[st
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("--request", "request_path", type=click.Path(path_type=Path), help="The JSON request body that was sent (tools, tool_choice, n… sharpen the verdict).")
 @click.option("--profile", type=click.Choice(["openai", "vertex"]), default="openai", show_default=True, help="Schema profile the answer is judged by.")
-@click.option("--expect-status", default="2xx", show_default=True, help="The status the answer should have (200, 2xx, 4xx…).")
+@click.option(
+    "--expect-status",
+    default=None,
+    help="The status the answer should have (200, 2xx, 4xx…). Default: 4xx when --request is not a valid OpenAI request, else 2xx.",
+)
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--fail-on", type=click.Choice(["error", "warning"]), default="error", show_default=True)
 @handle_input_errors
-def check(file: Path, request_path: Path | None, profile: str, expect_status: str, output_format: str, fail_on: str) -> None:
+def check(file: Path, request_path: Path | None, profile: str, expect_status: str | None, output_format: str, fail_on: str) -> None:
     """Judge one captured answer: a `curl -i` capture, a bare SSE or JSON body, or a recording.
 
     The file is read as a stream, so any size works. Whatever the body holds (HTML, a JSON array,
     a truncated stream) is judged; exit 2 only when FILE cannot be read or is none of these forms.
     """
     request = _load_request(request_path)
+    expectation_note = None
+    if expect_status is None:
+        issues = profile_schemas("openai").request(request) if request is not None else []
+        expect_status = "4xx" if issues else "2xx"
+        if issues:
+            expectation_note = f"the request is not a valid OpenAI request ({issues[0].pointer or '/'}: {issues[0].message}), so a 4xx is expected"
     status = _status_expectation(expect_status)
     capture = open_capture(file)
+    assumed = list(capture.assumed) + ([expectation_note] if expectation_note else [])
     judged: list[tuple[str, list[Finding]]] = []
     for exchange in capture.exchanges:
         sent = request if request is not None else exchange.request.json()
@@ -97,7 +108,7 @@ def check(file: Path, request_path: Path | None, profile: str, expect_status: st
                     "file": str(file),
                     "form": capture.kind,
                     "profile": profile,
-                    "assumed": capture.assumed,
+                    "assumed": assumed,
                     "exchanges": [{"step": step, "findings": [f.to_json() for f in findings]} for step, findings in judged],
                 },
                 ensure_ascii=False,
@@ -105,6 +116,6 @@ def check(file: Path, request_path: Path | None, profile: str, expect_status: st
             )
         )
     else:
-        _print_text(file, capture.kind, capture.assumed, judged)
+        _print_text(file, capture.kind, assumed, judged)
     failed = any(f.severity >= threshold for _, findings in judged for f in findings)
     sys.exit(EXIT_FINDINGS if failed else EXIT_OK)

@@ -333,25 +333,29 @@ def show(case_id: str, endpoint_name: str | None, config: Path | None, case_dirs
 @cli.command()
 @click.option("--format", "output_format", type=click.Choice(["table", "markdown", "json"]), default="table", show_default=True)
 def rules(output_format: str) -> None:
-    """List the rules: id, severity, what they judge, rationale and where the expectation comes from."""
+    """List the rules: what each judges, every finding it can make (code and severity), why, and
+    where the expectation comes from. Baselines name findings by rule and code."""
     if output_format == "markdown":
         from ..report import rules_markdown
 
         click.echo(rules_markdown(), nl=False)
         return
+    from ..report import declared_findings, rule_to_json
+
     ordered = sorted(registry().values(), key=lambda r: r.id)
     if output_format == "json":
-        fields = ("id", "severity", "applies", "rationale", "citation")
-        click.echo(json.dumps([{f: str(getattr(r, f)) for f in fields} for r in ordered], indent=2, ensure_ascii=False))
+        click.echo(json.dumps([rule_to_json(r) for r in ordered], indent=2, ensure_ascii=False))
         return
-    from rich.table import Table
+    from rich.text import Text
 
-    table = Table(header_style="bold")
-    for column in ("rule", "severity", "judges", "rationale", "citation"):
-        table.add_column(column, overflow="fold", no_wrap=column == "rule")
+    console = _console()
     for rule_ in ordered:
-        table.add_row(rule_.id, str(rule_.severity), rule_.applies, rule_.rationale, rule_.citation)
-    _console().print(table)
+        head = Text(rule_.id, style="bold")
+        head.append(f"  judges {rule_.applies}, {rule_.nature}" + (f", parameter {rule_.parameter}" if rule_.parameter else ""), style="dim")
+        console.print(head)
+        for finding in declared_findings(rule_):
+            console.print(f"  {finding['code']}  {finding['severity']}: {finding['summary']}", highlight=False)
+        console.print(Text(f"  why: {rule_.rationale}\n  source: {rule_.citation}", style="dim"))
 
 
 cli.add_command(check)

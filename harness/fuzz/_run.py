@@ -27,7 +27,7 @@ from ..cases import Expect, Step
 from ..endpoints import Endpoint, chat_completions_url
 from ..runner import endpoint_redactor
 from ..transport import Cassette, Exchange, HTTPRequest, Limits, LiveTransport, cassette_path, write_cassette
-from ..validators import Finding, Severity, judge_exchange
+from ..validators import ERROR_BODY, Finding, Severity, judge_exchange
 from ._strategies import RequestStrategies
 
 __all__ = ["FuzzSettings", "FuzzReport", "Fuzzer", "FAILURE_KINDS"]
@@ -147,7 +147,7 @@ class Fuzzer:
         if response.status >= 500:
             return Outcome(request, valid, ServerError.kind, f"HTTP {response.status}", exchange, findings)
         if 400 <= response.status < 500:
-            malformed = [f for f in errors if f.rule == "error.body"]
+            malformed = [f for f in errors if f.rule == ERROR_BODY]
             if malformed:
                 return Outcome(request, valid, MalformedError.kind, malformed[0].message, exchange, findings)
             return Outcome(request, valid, "rejected", f"HTTP {response.status}", exchange, findings)

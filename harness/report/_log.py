@@ -23,6 +23,7 @@ from ..endpoints import Endpoint, chat_completions_url
 from ..errors import RecordingError
 from ..runner import CaseResult, Mode, endpoint_redactor
 from ..validators import registry
+from ._rules_doc import rule_to_json
 
 __all__ = ["RESULTS_FILE", "LOG_FORMAT", "ResultsLog", "RunRecord", "read_results", "run_header", "now"]
 
@@ -67,10 +68,7 @@ def run_header(mode: Mode, cases: Sequence[Case], endpoints: Sequence[Endpoint],
             }
             for c in cases
         ],
-        "rules": {
-            r.id: {"severity": str(r.severity), "applies": r.applies, "rationale": r.rationale, "citation": r.citation}
-            for r in sorted(registry().values(), key=lambda r: r.id)
-        },
+        "rules": {r.id: {k: v for k, v in rule_to_json(r).items() if k != "id"} for r in sorted(registry().values(), key=lambda r: r.id)},
     }
 
 

@@ -4,11 +4,14 @@
       - endpoint: vertex-docs                 # glob
         case: stream-function-call-*          # glob, default *
         rule: tool-calls.index-stable
-        message: "index changes"              # optional: a substring of the finding's message
+        code: index-changes                   # optional: which of the rule's findings (`chat-conformance rules`)
+        step: weather                         # optional glob: the step the finding is in
+        pointer: /choices/0/delta/*           # optional glob: its JSON pointer
         reason: Vertex's streamed function-call arguments change a call's index
         cite: shared/seed/vertex-openai-chat-completions-examples.de.txt:395-419
 
-A matching finding is reported as known and does not fail the run. An entry that matched nothing
+Entries match on what names a finding (rule, code, location), never on its message, which is
+prose for people and may be reworded. A matching finding is reported as known and does not fail the run. An entry that matched nothing
 in a case × endpoint it covers is a fixed quirk: strict like xfail(strict=True), it fails the
 run with "fixed upstream: remove it from the baseline", so baselines never rot silently.
 """
@@ -20,14 +23,13 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .._yamlio import load_yaml_file
-from ..errors import ConfigError
-from ..validators import Finding, Location, Severity
-from ..validators._rules_runner import BASELINE_FIXED
+from ..errors import ConfigError, did_you_mean
+from ..validators import BASELINE_FIXED, Finding, registry
 from ._results import CaseResult, Verdict, verdict_for
 
 __all__ = ["Baseline", "BaselineEntry", "load_baseline"]
 
-_KEYS = {"endpoint", "case", "rule", "message", "reason", "cite"}
+_KEYS = {"endpoint", "case", "rule", "code", "step", "pointer", "reason", "cite"}
 
 
 @dataclass(frozen=True)
@@ -37,7 +39,9 @@ class BaselineEntry:
     reason: str
     cite: str
     case: str = "*"
-    message: str | None = None
+    code: str | None = None
+    step: str | None = None
+    pointer: str | None = None
     where: str = ""
     """file:line of the entry, for messages."""
 
@@ -45,7 +49,21 @@ class BaselineEntry:
         return fnmatch.fnmatchcase(result.endpoint, self.endpoint) and fnmatch.fnmatchcase(result.case_id, self.case)
 
     def matches(self, result: CaseResult, finding: Finding) -> bool:
-        return self.covers(result) and finding.rule == self.rule and (self.message is None or self.message in finding.message)
+        return (
+            self.covers(result)
+            and finding.rule == self.rule
+            and (self.code is None or finding.code == self.code)
+            and _glob(self.step, finding.location.step)
+            and _glob(self.pointer, finding.location.pointer)
+        )
+
+    @property
+    def names(self) -> str:
+        return self.rule + (f" ({self.code})" if self.code else "")
+
+
+def _glob(pattern: str | None, value: str | None) -> bool:
+    return pattern is None or (value is not None and fnmatch.fnmatchcase(value, pattern))
 
 
 @dataclass
@@ -70,11 +88,8 @@ class Baseline:
             for entry in self.entries:
                 if entry.covers(result) and entry not in used:
                     marked.append(
-                        Finding(
-                            BASELINE_FIXED,
-                            Severity.ERROR,
-                            f"known finding {entry.rule} no longer occurs: fixed upstream, remove it from the baseline ({entry.where})",
-                            Location(),
+                        registry()[BASELINE_FIXED].make(
+                            f"known finding {entry.names} no longer occurs: fixed upstream, remove it from the baseline ({entry.where})",
                             evidence=entry.reason,
                         )
                     )
@@ -92,7 +107,14 @@ def load_baseline(path: Path, *, known_rules: set[str]) -> Baseline:
         where = ["baseline", number]
         line = lines.line_of(where)
         if not isinstance(raw, dict):
-            raise ConfigError("a baseline entry is a mapping (endpoint, case, rule, message, reason, cite)", path=path, line=line)
+            raise ConfigError("a baseline entry is a mapping (endpoint, case, rule, code, step, pointer, reason, cite)", path=path, line=line)
+        if "message" in raw:
+            raise ConfigError(
+                "`message` is no longer matched: a finding's message is prose that may be reworded. Name the finding "
+                "by `code` (each rule's codes are listed by `chat-conformance rules`) and, if needed, `step` and `pointer`",
+                path=path,
+                line=lines.line_of([*where, "message"]),
+            )
         unknown = set(raw) - _KEYS
         if unknown:
             raise ConfigError(f"unknown key {', '.join(map(repr, sorted(unknown)))} (allowed: {', '.join(sorted(_KEYS))})", path=path, line=line)
@@ -100,10 +122,17 @@ def load_baseline(path: Path, *, known_rules: set[str]) -> Baseline:
             if not isinstance(raw.get(key), str) or not raw[key].strip():
                 raise ConfigError(f"baseline entry needs `{key}` (every accepted quirk says why and where that is documented)", path=path, line=line)
         if raw["rule"] not in known_rules:
-            raise ConfigError(f"unknown rule {raw['rule']!r} (see `chat-conformance rules`)", path=path, line=lines.line_of([*where, "rule"]))
-        for key in ("case", "message"):
+            raise ConfigError(f"unknown rule {raw['rule']!r}{did_you_mean(raw['rule'], known_rules)} (see `chat-conformance rules`)", path=path, line=lines.line_of([*where, "rule"]))
+        for key in ("case", "code", "step", "pointer"):
             if key in raw and not isinstance(raw[key], str):
                 raise ConfigError(f"`{key}` must be a string", path=path, line=lines.line_of([*where, key]))
+        codes = [c for c in registry()[raw["rule"]].kinds if c != "rule-crashed"] if raw["rule"] in registry() else []
+        if "code" in raw and codes and raw["code"] not in codes:
+            raise ConfigError(
+                f"rule {raw['rule']} has no finding {raw['code']!r}{did_you_mean(raw['code'], codes)}; its codes: {', '.join(codes)}",
+                path=path,
+                line=lines.line_of([*where, "code"]),
+            )
         entries.append(
             BaselineEntry(
                 endpoint=raw["endpoint"],
@@ -111,7 +140,9 @@ def load_baseline(path: Path, *, known_rules: set[str]) -> Baseline:
                 reason=raw["reason"],
                 cite=raw["cite"],
                 case=raw.get("case", "*"),
-                message=raw.get("message"),
+                code=raw.get("code"),
+                step=raw.get("step"),
+                pointer=raw.get("pointer"),
                 where=f"{path}:{line}",
             )
         )

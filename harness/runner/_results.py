@@ -7,14 +7,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..transport import Exchange
-from ..validators import Finding, Severity
+from ..validators import Effect, Finding, Severity
 
 __all__ = ["Mode", "Verdict", "CaseResult", "verdict_for", "timings_of"]
-
-# Rules whose error means "the parameter was accepted but had no effect".
-_EFFECT_RULES = frozenset(
-    {"params.n", "params.max-tokens", "params.stop", "params.response-format", "tool-choice.honoured", "usage.stream"}
-)
 
 
 class Mode(str, enum.Enum):
@@ -81,11 +76,11 @@ class CaseResult:
         if self.parameter is None or self.verdict in (Verdict.SKIP, Verdict.STALE):
             return None
         errors = [f for f in self.findings if f.severity is Severity.ERROR and f.known is None]
-        if any(f.rule in ("http.server-error", "transport.failure") for f in errors):
+        if any(f.effect is Effect.SERVER_FAILURE for f in errors):
             return "broken"
-        if any(f.rule == "http.status" and f.severity is Severity.INFO and f.message.startswith("rejected") for f in self.findings):
+        if any(f.effect is Effect.REJECTED for f in self.findings):
             return "rejected"
-        if any(f.rule in _EFFECT_RULES for f in errors):
+        if any(f.effect is Effect.IGNORED for f in errors):
             return "ignored"
         return "broken" if errors else "honoured"
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import shlex
 import threading
-import urllib.parse
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -21,18 +20,29 @@ from ..cases import Case, DependencyMissing, PlaceholderMissing, Step
 from ..endpoints import Endpoint, make_auth
 from ..errors import ConfigError
 from ..transport import (
+    DEFAULT_MATCH_ON,
     SECRET_HEADERS,
     Cassette,
     Exchange,
     HTTPRequest,
     Limits,
+    RecordingMismatch,
     Redactor,
     cassette_path,
+    first_difference,
     read_cassette,
     write_cassette,
 )
-from ..validators import Finding, Location, Severity, compare_stream_and_json, judge_exchange
-from ..validators._rules_runner import CASE_DEPENDENCY, RECORDING_STALE, TRANSPORT_FAILURE
+from ..validators import (
+    CASE_DEPENDENCY,
+    RECORDING_STALE,
+    TRANSPORT_FAILURE,
+    Finding,
+    Location,
+    compare_stream_and_json,
+    judge_exchange,
+    registry,
+)
 from ._requests import build_request
 from ._results import CaseResult, Mode, Verdict, timings_of, verdict_for
 
@@ -40,6 +50,23 @@ if TYPE_CHECKING:
     from ..transport import Transport
 
 __all__ = ["RunSettings", "Runner", "endpoint_redactor", "record_command", "first_difference"]
+
+
+def _runner_finding(rule_id: str, message: str, *, code: str | None = None, location: Location | None = None, evidence: str | None = None) -> Finding:
+    """A finding the runner makes itself, with the severity its rule declares for `code`."""
+    return registry()[rule_id].make(message, code=code, location=location, evidence=evidence)
+
+
+def _selected(findings: list[Finding], rules: list[str] | None, case: Case) -> list[Finding]:
+    """The same filter for every finding, the runner's own included: --checks/--exclude-checks,
+    and each step's expect.disable."""
+    chosen = None if rules is None else set(rules)
+    disabled = {(step.name, rule_id) for step in case.steps for rule_id in step.expect.disable}
+    return [
+        f
+        for f in findings
+        if (chosen is None or f.rule in chosen) and (f.location.step, f.rule) not in disabled and (None, f.rule) not in disabled
+    ]
 
 
 @dataclass
@@ -73,50 +100,6 @@ def endpoint_redactor(endpoint: Endpoint) -> Redactor:
 
 def record_command(case_id: str, endpoint: str) -> str:
     return f"chat-conformance run --mode record --endpoint {shlex.quote(endpoint)} --case {shlex.quote(case_id)}"
-
-
-def first_difference(old: Any, new: Any, path: str = "") -> str | None:
-    """JSON pointer of the first place two JSON values differ, or None when equal."""
-    if isinstance(old, dict) and isinstance(new, dict):
-        for key in list(old) + [k for k in new if k not in old]:
-            if key not in old or key not in new:
-                return f"{path}/{key}"
-            found = first_difference(old[key], new[key], f"{path}/{key}")
-            if found is not None:
-                return found
-        return None
-    if isinstance(old, list) and isinstance(new, list):
-        for index, (a, b) in enumerate(zip(old, new)):
-            found = first_difference(a, b, f"{path}/{index}")
-            if found is not None:
-                return found
-        return None if len(old) == len(new) else f"{path}/{min(len(old), len(new))}"
-    return None if old == new and type(old) is type(new) else (path or "/")
-
-
-def _path(url: str) -> str:
-    parts = urllib.parse.urlsplit(url)
-    return parts.path + (f"?{parts.query}" if parts.query else "")
-
-
-def _staleness(request: HTTPRequest, recorded: Exchange | None, redactor: Redactor) -> str | None:
-    """Why the recorded request is not the one the case sends now, or None.
-
-    Like vcrpy's path matcher, the host and port are not compared: they belong to the endpoint's
-    configuration (a local server gets a new free port every time), not to the case. What the
-    case decides, the path (Vertex's project, location, endpoint and API version), the query and
-    the body, is compared."""
-    if recorded is None:
-        return "the recording has no exchange for this step"
-    old = recorded.attempts[0].request
-    if old.method != request.method:
-        return f"method {old.method} was recorded, {request.method} is sent now"
-    if _path(old.url) != _path(redactor.url(request.url)):
-        return f"URL path {_path(old.url)} was recorded, {_path(redactor.url(request.url))} is sent now"
-    where = first_difference(old.json(), request.json())
-    if where is not None:
-        return f"the request body differs at {where or '/'}"
-    return None
 
 
 class Runner:
@@ -254,7 +237,7 @@ class Runner:
                     command=command,
                 )
             cassette = read_cassette(path)
-            transport = ReplayTransport(cassette)
+            transport = ReplayTransport(cassette, match_on=self._match_on(case), redactor=redactor)
             origin = cassette.origin
         else:
             transport = LiveTransport(
@@ -266,7 +249,9 @@ class Runner:
             )
             origin = "live"
         try:
-            result = self._steps(case, endpoint, transport, redactor, base)
+            result = self._steps(case, endpoint, transport, base)
+        except RecordingMismatch as stale:
+            result = self._stale(case, endpoint, stale, base)
         finally:
             transport.close()
         result.origin = origin
@@ -277,14 +262,17 @@ class Runner:
             write_cassette(path, Cassette(case=case.id, endpoint=endpoint.name, origin="live", exchanges=result.exchanges, server=server))
         return result
 
-    def _steps(self, case: Case, endpoint: Endpoint, transport: Transport, redactor: Redactor, base: dict) -> CaseResult:
+    def _match_on(self, case: Case) -> tuple[str, ...]:
+        """Replay compares requests unless the stale-recording rule is switched off for the case."""
+        rules = self.settings.rules
+        if (rules is not None and RECORDING_STALE not in rules) or any(RECORDING_STALE in s.expect.disable for s in case.steps):
+            return ()
+        return DEFAULT_MATCH_ON
+
+    def _steps(self, case: Case, endpoint: Endpoint, transport: Transport, base: dict) -> CaseResult:
         findings: list[Finding] = []
         exchanges: list[Exchange] = []
         responses: dict[str, Any] = {}
-        from ..transport import ReplayTransport
-
-        replay = transport if isinstance(transport, ReplayTransport) else None
-        sent_steps: list[str] = []
         first_content_chunk: int | None = None
         for step in case.steps:
             try:
@@ -297,21 +285,14 @@ class Runner:
                     detail=f"endpoint {endpoint.name} has no value for {{{missing.args[0]}}} (set it in the endpoint config)",
                 )
             except DependencyMissing as missing:
-                findings.append(
-                    Finding(CASE_DEPENDENCY, Severity.ERROR, f"step {step.name} not sent: {missing}", Location(step=step.name))
-                )
+                findings.append(_runner_finding(CASE_DEPENDENCY, f"step {step.name} not sent: {missing}", location=Location(step=step.name)))
                 break
             variants = [(step, request)]
             if step.expect.differential:
                 variants.append(_flipped(step, request))
             completions = []
             for variant, variant_request in variants:
-                if replay is not None:
-                    stale = _staleness(variant_request, replay.recorded(variant.name), redactor)
-                    if stale is not None:
-                        return self._stale(case, endpoint, variant, stale, base)
                 exchange = transport.send(variant.name, variant_request)
-                sent_steps.append(variant.name)
                 exchanges.append(exchange)
                 findings.extend(_failure_findings(exchange))
                 judgement = judge_exchange(
@@ -326,10 +307,8 @@ class Runner:
                 streamed, plain = completions if step.stream else reversed(completions)
                 forced = isinstance(request.json().get("tool_choice"), dict) or request.json().get("tool_choice") == "required"
                 findings.extend(compare_stream_and_json(streamed, plain, step=step.name, forced_tool=forced))
-        if replay is not None:
-            extra = [e.step for e in replay.cassette.exchanges if e.step not in sent_steps]
-            if extra:
-                return self._stale(case, endpoint, None, f"the recording has steps the case no longer has: {', '.join(extra)}", base)
+        transport.finish()
+        findings = _selected(findings, self.settings.rules, case)
         return CaseResult(
             **base, verdict=verdict_for(findings), findings=findings, exchanges=exchanges, first_content_chunk=first_content_chunk
         )
@@ -337,15 +316,10 @@ class Runner:
     def _profile(self, case: Case, endpoint: Endpoint) -> str:
         return case.profile or endpoint.effective_profile
 
-    def _stale(self, case: Case, endpoint: Endpoint, step: Step | None, why: str, base: dict) -> CaseResult:
+    def _stale(self, case: Case, endpoint: Endpoint, stale: RecordingMismatch, base: dict) -> CaseResult:
         command = record_command(case.id, endpoint.name)
-        finding = Finding(
-            RECORDING_STALE,
-            Severity.ERROR,
-            f"stale recording: {why}; re-record with: {command}",
-            Location(step=step.name if step else None),
-        )
-        return CaseResult(**base, verdict=Verdict.STALE, findings=[finding], detail=why, command=command)
+        finding = _runner_finding(RECORDING_STALE, f"stale recording: {stale.why}; re-record with: {command}", location=Location(step=stale.step))
+        return CaseResult(**base, verdict=Verdict.STALE, findings=[finding], detail=stale.why, command=command)
 
 
 def _combine(runs: list[CaseResult]) -> CaseResult:
@@ -387,18 +361,15 @@ def _failure_findings(exchange: Exchange) -> list[Finding]:
         failure = attempt.failure
         if failure is None:
             continue
+        location = Location(step=exchange.step, attempt=number)
         if attempt.retry_reason == RESENT_AFTER_CLOSE and number < len(exchange.attempts):
             # A race on a kept-alive connection, cured at once on a new one: not the server's fault.
-            findings.append(
-                Finding(TRANSPORT_FAILURE, Severity.INFO, f"{failure.kind}: {failure.message} (sent again on a new connection)", Location(step=exchange.step, attempt=number))
-            )
+            findings.append(_runner_finding(TRANSPORT_FAILURE, f"{failure.kind}: {failure.message} (sent again on a new connection)", code="resent", location=location))
             continue
         message = f"{failure.kind}: {failure.message}"
         if failure.hint:
             message += f" ({failure.hint})"
         received = sum(len(c) for c in attempt.response.chunks) if attempt.response else 0
         evidence = f"{received} body bytes had arrived" if attempt.response is not None else "no response"
-        findings.append(
-            Finding(TRANSPORT_FAILURE, Severity.ERROR, message, Location(step=exchange.step, attempt=number), evidence=evidence)
-        )
+        findings.append(_runner_finding(TRANSPORT_FAILURE, message, code="no-answer", location=location, evidence=evidence))
     return findings

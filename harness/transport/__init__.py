@@ -8,6 +8,7 @@ from ._capture import Capture, open_capture
 from ._cassette import CASSETTE_VERSION, ORIGINS, Cassette, cassette_path, read_cassette, write_cassette
 from ._exchange import Attempt, Exchange, HTTPRequest, HTTPResponse, TransportFailure
 from ._limits import Limits
+from ._matchers import DEFAULT_MATCH_ON, MATCHERS, Matcher, RecordingMismatch, first_difference
 from ._redact import REDACTED, SECRET_HEADERS, Redactor
 
 _LAZY = {
@@ -17,7 +18,6 @@ _LAZY = {
     "LiveTransport": "._live",
     "RateLimiter": "._live",
     "Transport": "._live",
-    "RecordingExhausted": "._replay",
     "ReplayTransport": "._replay",
 }
 
@@ -34,6 +34,9 @@ def __getattr__(name: str):
 
 __all__ = [
     "CASSETTE_VERSION",
+    "DEFAULT_MATCH_ON",
+    "MATCHERS",
+    "Matcher",
     "ORIGINS",
     "REDACTED",
     "RESENT_AFTER_CLOSE",
@@ -48,12 +51,13 @@ __all__ = [
     "Limits",
     "LiveTransport",
     "RateLimiter",
-    "RecordingExhausted",
+    "RecordingMismatch",
     "Redactor",
     "ReplayTransport",
     "Transport",
     "TransportFailure",
     "cassette_path",
+    "first_difference",
     "open_capture",
     "perform",
     "read_cassette",

@@ -26,6 +26,9 @@ class Transport(Protocol):
 
     def send(self, step: str, request: HTTPRequest) -> Exchange: ...
 
+    def finish(self) -> None:
+        """After a case's last step; a replay raises RecordingMismatch for steps never asked for."""
+
     def close(self) -> None: ...
 
 
@@ -104,6 +107,9 @@ class LiveTransport:
         # A client shared across cases (one per endpoint) keeps connections and the TLS context.
         self._owns_client = client is None
         self._client = client or new_client()
+
+    def finish(self) -> None:
+        """Nothing is left over in live mode."""
 
     def close(self) -> None:
         if self._owns_client:

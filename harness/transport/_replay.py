@@ -6,22 +6,20 @@ same as live; arrival offsets come from the recording, so timings are reproducib
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 import httpx
 
 from ._cassette import Cassette
 from ._exchange import Attempt, Exchange, HTTPRequest, HTTPResponse
 from ._http import Limits, ReplayedFailure, perform
+from ._matchers import DEFAULT_MATCH_ON, MATCHERS, RecordingMismatch
+from ._redact import Redactor
 
-__all__ = ["ReplayTransport", "RecordingExhausted"]
+__all__ = ["ReplayTransport"]
 
 # Already undone when the bytes were recorded (the recording keeps decoded bytes).
 _DROPPED_HEADERS = frozenset({"content-encoding", "content-length", "transfer-encoding"})
-
-
-class RecordingExhausted(Exception):
-    """The case asks for a step the recording does not hold (the recording is stale)."""
 
 
 class _ReplayClock:
@@ -70,10 +68,26 @@ class _RecordedAttempts(httpx.BaseTransport):
 
 
 class ReplayTransport:
-    """Serves one cassette. `send` returns the recorded exchange of that step, replayed."""
+    """Serves one cassette. `send` returns the recorded exchange of that step, replayed, once the
+    named matchers (`match_on`, see `_matchers`) agree that the request is the recorded one;
+    otherwise it raises `RecordingMismatch`. `finish` raises it for recorded steps never asked for.
+    The request sent now is compared after `redactor` has scrubbed it, as the recording was."""
 
-    def __init__(self, cassette: Cassette, limits: Limits | None = None):
+    def __init__(
+        self,
+        cassette: Cassette,
+        limits: Limits | None = None,
+        *,
+        match_on: Sequence[str] = DEFAULT_MATCH_ON,
+        redactor: Redactor | None = None,
+    ):
+        unknown = [name for name in match_on if name not in MATCHERS]
+        if unknown:
+            raise ValueError(f"unknown matcher {', '.join(unknown)} (known: {', '.join(MATCHERS)})")
         self.cassette = cassette
+        self.match_on = tuple(match_on)
+        self._redactor = redactor
+        self._sent: list[str] = []
         self._by_step = {exchange.step: exchange for exchange in cassette.exchanges}
         self._clock = _ReplayClock()
         self._transport = _RecordedAttempts(self._clock)
@@ -84,10 +98,21 @@ class ReplayTransport:
     def recorded(self, step: str) -> Exchange | None:
         return self._by_step.get(step)
 
+    def _check(self, step: str, request: HTTPRequest, recorded: Exchange | None) -> None:
+        if recorded is None:
+            raise RecordingMismatch(step, "the recording has no exchange for this step")
+        if self._redactor is not None:
+            request = HTTPRequest(request.method, self._redactor.url(request.url), request.headers, request.body)
+        for name in self.match_on:
+            why = MATCHERS[name](recorded.attempts[0].request, request)
+            if why is not None:
+                raise RecordingMismatch(step, why)
+
     def send(self, step: str, request: HTTPRequest) -> Exchange:
         recorded = self._by_step.get(step)
-        if recorded is None:
-            raise RecordingExhausted(step)
+        self._check(step, request, recorded)
+        assert recorded is not None
+        self._sent.append(step)
         replayed = Exchange(step=step)
         for attempt in recorded.attempts:
             self._clock.now = 0.0
@@ -101,6 +126,12 @@ class ReplayTransport:
                 again.response.content_encoding = attempt.response.content_encoding
             replayed.attempts.append(again)
         return replayed
+
+    def finish(self) -> None:
+        """After the last step: a recording with steps the case no longer has is stale."""
+        extra = [e.step for e in self.cassette.exchanges if e.step not in self._sent]
+        if extra and self.match_on:
+            raise RecordingMismatch(None, f"the recording has steps the case no longer has: {', '.join(extra)}")
 
     def close(self) -> None:
         self._client.close()

@@ -55,8 +55,16 @@ class ExchangeFacts:
 
     @cached_property
     def is_stream(self) -> bool:
+        """Whether the answer is judged as a stream: what it is, not what was asked for. An SSE
+        content type is a stream; so is an unlabelled body that is not JSON when a stream was asked
+        for. A JSON body answering `stream: true` is judged as the JSON it is (http.streamed
+        reports the mismatch, once)."""
         response = self.response
-        return response is not None and (response.content_type == "text/event-stream" or self.step.expects_stream)
+        if response is None:
+            return False
+        if response.content_type == "text/event-stream":
+            return True
+        return self.step.expects_stream and self.body_json[1] is not None
 
     @cached_property
     def body_json(self) -> tuple[Any, str | None]:
@@ -79,14 +87,14 @@ class FindingCollector:
     stream costs one entry, not a million."""
 
     def __init__(self) -> None:
-        self._groups: dict[tuple[str, Severity, str], list[Any]] = {}
+        self._groups: dict[tuple[str, str, Severity, str], list[Any]] = {}
         self._messages: dict[str, int] = {}
         self.total = 0
         """Findings added so far, collapsed or not."""
 
     def add(self, finding: Finding) -> None:
         self.total += 1
-        key = (finding.rule, finding.severity, finding.message)
+        key = (finding.rule, finding.code, finding.severity, finding.message)
         group = self._groups.get(key)
         if group is None:
             # Messages that carry values (e.g. schema errors) could differ on every chunk: past a
@@ -157,18 +165,14 @@ class RuleContext:
         self,
         message: str,
         *,
-        severity: Severity | None = None,
+        code: str | None = None,
         event: int | None = None,
         pointer: str | None = None,
         evidence: str | None = None,
     ) -> Finding:
-        return Finding(
-            rule=self.rule.id,
-            severity=severity or self.rule.severity,
-            message=message,
-            location=Location(step=self.exchange.step, attempt=len(self.exchange.attempts), event=event, pointer=pointer),
-            evidence=clip(evidence),
-        )
+        """A finding of this rule: `code` names which declared finding it is (default: the first)."""
+        location = Location(step=self.exchange.step, attempt=len(self.exchange.attempts), event=event, pointer=pointer)
+        return self.rule.make(message, code=code, location=location, evidence=clip(evidence))
 
 
 def clip(text: str | None, limit: int = 300) -> str | None:

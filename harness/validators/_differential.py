@@ -10,7 +10,7 @@ import json
 from typing import Any
 
 from ._findings import Finding, Location, Severity
-from ._registry import rule
+from ._registry import kind, registry, rule
 
 __all__ = ["DIFFERENTIAL", "compare_stream_and_json"]
 
@@ -19,7 +19,15 @@ DIFFERENTIAL = "differential.stream-vs-json"
 
 @rule(
     DIFFERENTIAL,
-    severity=Severity.ERROR,
+    findings={
+        "choices-differ": kind(Severity.ERROR, "a different number of choices streamed and not"),
+        "forced-tool-differs": kind(Severity.ERROR, "with a forced tool, different tool calls streamed and not"),
+        "one-way-only": kind(Severity.WARNING, "only one way gave a usable answer"),
+        "finish-reason-differs": kind(Severity.WARNING, "a different finish_reason streamed and not"),
+        "tools-differ": kind(Severity.WARNING, "different tool calls streamed and not (the model chose)"),
+        "argument-keys-differ": kind(Severity.WARNING, "tool-call arguments have different keys streamed and not"),
+        "usage-fields-differ": kind(Severity.WARNING, "usage has different fields streamed and not"),
+    },
     rationale="A streamed answer accumulates to the same structure as the non-streamed one: clients switch between the two without changing their handling.",
     citation="OpenAI OpenAPI spec: CreateChatCompletionStreamResponse is 'a streamed chunk of a chat completion response'",
     applies="runner",
@@ -41,24 +49,26 @@ def _calls(choice: dict) -> list[tuple[Any, Any]]:
 
 
 def compare_stream_and_json(streamed: Any, plain: Any, *, step: str, forced_tool: bool) -> list[Finding]:
-    def finding(message: str, severity: Severity, pointer: str) -> Finding:
-        return Finding(DIFFERENTIAL, severity, message, Location(step=step, pointer=pointer))
+    rule_ = registry()[DIFFERENTIAL]
+
+    def finding(message: str, code: str, pointer: str) -> Finding:
+        return rule_.make(message, code=code, location=Location(step=step, pointer=pointer))
 
     if not isinstance(streamed, dict) and not isinstance(plain, dict):
         return []  # neither way gave an answer: each step's own findings say why
     if not isinstance(streamed, dict) or not isinstance(plain, dict):
         missing = "streamed" if not isinstance(streamed, dict) else "non-streamed"
-        return [finding(f"only one way gave a usable answer: no {missing} answer to compare", Severity.WARNING, "")]
+        return [finding(f"only one way gave a usable answer: no {missing} answer to compare", "one-way-only", "")]
     findings = []
     a, b = streamed.get("choices") or [], plain.get("choices") or []
     if len(a) != len(b):
-        findings.append(finding(f"{len(a)} choice(s) streamed, {len(b)} without streaming", Severity.ERROR, "/choices"))
+        findings.append(finding(f"{len(a)} choice(s) streamed, {len(b)} without streaming", "choices-differ", "/choices"))
     for position, (left, right) in enumerate(zip(a, b)):
         if left.get("finish_reason") != right.get("finish_reason"):
             findings.append(
                 finding(
                     f"finish_reason {left.get('finish_reason')!r} streamed, {right.get('finish_reason')!r} without streaming",
-                    Severity.WARNING,
+                    "finish-reason-differs",
                     f"/choices/{position}/finish_reason",
                 )
             )
@@ -68,13 +78,13 @@ def compare_stream_and_json(streamed: Any, plain: Any, *, step: str, forced_tool
             findings.append(
                 finding(
                     f"tool calls {[c[0] for c in left_calls]} streamed, {[c[0] for c in right_calls]} without streaming",
-                    Severity.ERROR if forced_tool else Severity.WARNING,
+                    "forced-tool-differs" if forced_tool else "tools-differ",
                     f"/choices/{position}/message/tool_calls",
                 )
             )
         elif [c[1] for c in left_calls] != [c[1] for c in right_calls]:
-            findings.append(finding("tool-call arguments have different keys streamed and without streaming", Severity.WARNING, f"/choices/{position}/message/tool_calls"))
+            findings.append(finding("tool-call arguments have different keys streamed and without streaming", "argument-keys-differ", f"/choices/{position}/message/tool_calls"))
     usage_a, usage_b = streamed.get("usage"), plain.get("usage")
     if isinstance(usage_a, dict) and isinstance(usage_b, dict) and sorted(usage_a) != sorted(usage_b):
-        findings.append(finding(f"usage fields differ: {sorted(usage_a)} streamed, {sorted(usage_b)} without streaming", Severity.WARNING, "/usage"))
+        findings.append(finding(f"usage fields differ: {sorted(usage_a)} streamed, {sorted(usage_b)} without streaming", "usage-fields-differ", "/usage"))
     return findings

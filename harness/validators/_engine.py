@@ -25,7 +25,7 @@ from ..transport import Exchange
 from ._accumulate import StreamAccumulator
 from ._context import ExchangeFacts, FindingCollector, ParsedEvent, RuleContext
 from ._findings import Finding, Severity
-from ._registry import Rule, registry
+from ._registry import RULE_CRASHED, Rule, registry
 
 try:  # a fast parser where it pays: about three times json.loads on small chunks
     from orjson import loads as _loads
@@ -71,14 +71,20 @@ def _selected(selected: Iterable[str] | None, step: Step) -> list[Rule]:
     return [known[i] for i in ids if i not in step.expect.disable]
 
 
+def _guarded(ctx: RuleContext, collector: FindingCollector, call: Callable[[], Iterable[Finding] | None]) -> None:
+    """Run one rule callback: a bare assert becomes the rule's default finding, and a crash one
+    `rule-crashed` finding; neither hides the other rules' findings."""
+    try:
+        collector.extend(call())
+    except AssertionError as exc:
+        collector.add(ctx.finding(str(exc) or f"{ctx.rule.id} failed"))
+    except Exception as exc:  # a bug in one rule must not hide the other rules' findings
+        collector.add(ctx.finding(f"the rule itself crashed ({type(exc).__name__}: {exc}); please report this", code=RULE_CRASHED))
+
+
 def _run_function(rule_: Rule, facts: ExchangeFacts, collector: FindingCollector) -> None:
     ctx = RuleContext(facts, rule_, facts.step.expect.rules.get(rule_.id, {}))
-    try:
-        collector.extend(rule_.target(ctx))
-    except AssertionError as exc:
-        collector.add(ctx.finding(str(exc) or f"{rule_.id} failed"))
-    except Exception as exc:  # a bug in one rule must not hide the other rules' findings
-        collector.add(ctx.finding(f"the rule itself crashed ({type(exc).__name__}: {exc}); please report this", severity=Severity.ERROR))
+    _guarded(ctx, collector, lambda: rule_.target(ctx))
 
 
 def _applies(rule_: Rule, facts: ExchangeFacts) -> bool:
@@ -175,7 +181,7 @@ def _has_output(payload: Any) -> bool:
 class StreamJudge:
     """Feed the raw stream bytes in arrival order; `finish()` returns the accumulated completion."""
 
-    def __init__(self, facts: ExchangeFacts, rules: list[Rule], collector: FindingCollector):
+    def __init__(self, facts: ExchangeFacts, rules: list[Rule], collector: FindingCollector, *, fast_path: bool = True):
         self.facts = facts
         self.collector = collector
         self.decoder = SSEDecoder()
@@ -184,16 +190,19 @@ class StreamJudge:
         self._observers: list[tuple[Any, RuleContext]] = []
         for rule_ in rules:
             ctx = RuleContext(facts, rule_, facts.step.expect.rules.get(rule_.id, {}))
-            try:
-                self._observers.append((rule_.target(ctx), ctx))
-            except Exception as exc:
-                collector.add(ctx.finding(f"the rule itself crashed ({type(exc).__name__}: {exc})", severity=Severity.ERROR))
+            made: list[Any] = []
+            _guarded(ctx, collector, lambda: made.append(rule_.target(ctx)))
+            if made:
+                self._observers.append((made[0], ctx))
+        # On a steady-state chunk only the rules that did not opt into skipping it are called.
+        self._every_event = [(o, c) for o, c in self._observers if not c.rule.steady_state_safe]
         schemas = None
         if any(r.id == "schema.chunk" for r in rules):
             from ._schemas import profile_schemas
 
             schemas = profile_schemas(facts.profile)
         self.steady = _SteadyState(schemas)
+        self.fast_path = fast_path
         self.events = 0
         self.chunks = 0
         self.first_content_chunk: int | None = None
@@ -206,11 +215,13 @@ class StreamJudge:
     def _event(self, index: int, data: str) -> None:
         self.events += 1
         parsed = parse_event(index, data)
-        if self.steady.fast(parsed.payload):
+        if self.fast_path and self.steady.fast(parsed.payload):
             choice = parsed.payload["choices"][0]
             if self.first_content_chunk is None and choice["delta"]["content"]:
                 self.first_content_chunk = self.chunks - 1
             self.accumulator.add_text(choice)
+            for observer, ctx in self._every_event:
+                _guarded(ctx, self.collector, lambda: observer.on_event(parsed))
             return
         if self.first_content_chunk is None and _has_output(parsed.payload):
             self.first_content_chunk = max(self.chunks - 1, 0)
@@ -218,16 +229,8 @@ class StreamJudge:
             self.accumulator.add(parsed.payload)
         before = self.collector.total
         for observer, ctx in self._observers:
-            self._call(observer.on_event, ctx, parsed)
+            _guarded(ctx, self.collector, lambda: observer.on_event(parsed))
         self.steady.learn(parsed, clean=self.collector.total == before)
-
-    def _call(self, method, ctx: RuleContext, *args) -> None:
-        try:
-            self.collector.extend(method(*args))
-        except AssertionError as exc:
-            self.collector.add(ctx.finding(str(exc) or f"{ctx.rule.id} failed"))
-        except Exception as exc:
-            self.collector.add(ctx.finding(f"the rule itself crashed ({type(exc).__name__}: {exc}); please report this", severity=Severity.ERROR))
 
     def finish(self) -> Any:
         for event in self.decoder.flush():
@@ -235,7 +238,7 @@ class StreamJudge:
         self.facts.chunk_count = self.events
         self.facts.completion = self.accumulator.result()
         for observer, ctx in self._observers:
-            self._call(observer.finish, ctx)
+            _guarded(ctx, self.collector, observer.finish)
         return self.facts.completion
 
 
@@ -247,10 +250,12 @@ def judge_exchange(
     profile: str = "openai",
     selected: Iterable[str] | None = None,
     chunks: ChunkSource | None = None,
+    fast_path: bool = True,
 ) -> Judgement:
     """All applicable rules on one exchange. `chunks`, a function giving the body's chunks each
     time it is called, replaces the response's stored chunks, so a file of any size is judged
-    without being held (and read again only if the real client must be consulted)."""
+    without being held (and read again only if the real client must be consulted). `fast_path`
+    False makes every stream rule see every chunk (the property tests compare both ways)."""
     facts = ExchangeFacts(exchange=exchange, step=step, request=request, profile=profile)
     collector = FindingCollector()
     response = exchange.response
@@ -265,7 +270,7 @@ def judge_exchange(
     success = 200 <= response.status < 300
     first_content_chunk = None
     if facts.is_stream and success:
-        judge = StreamJudge(facts, [r for r in rules if r.applies == "stream"], collector)
+        judge = StreamJudge(facts, [r for r in rules if r.applies == "stream"], collector, fast_path=fast_path)
         for chunk in source():
             judge.feed(chunk)
         judge.finish()

@@ -6,7 +6,7 @@ import enum
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["Severity", "Location", "Finding"]
+__all__ = ["Severity", "Location", "Finding", "Effect", "ClientNote"]
 
 
 class Severity(enum.IntEnum):
@@ -49,8 +49,43 @@ class Location:
         return {k: v for k, v in self.__dict__.items() if v is not None}
 
 
+class Effect(str, enum.Enum):
+    """What a finding says about the request parameter a case is about (see CaseResult.parameter_status)."""
+
+    REJECTED = "rejected"
+    """The endpoint refused the request cleanly (a 4xx with an error body): unsupported, not a failure."""
+    IGNORED = "ignored"
+    """Accepted, but the parameter's effect is missing."""
+    SERVER_FAILURE = "server-failure"
+    """The server failed (5xx) or no complete answer arrived."""
+
+    def __str__(self) -> str:
+        return self.value
+
+
+@dataclass(frozen=True)
+class ClientNote:
+    """What one real client does with the fact a finding reports."""
+
+    name: str
+    version: str | None
+    outcome: str
+    """ok, breaks, mis-assembles or not-run."""
+    detail: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {"name": self.name, "version": self.version, "outcome": self.outcome, "detail": self.detail}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> ClientNote:
+        return cls(data["name"], data.get("version"), data["outcome"], data.get("detail", ""))
+
+
 @dataclass(frozen=True)
 class Finding:
+    """One fact a rule reports. `rule` and `code` name the fact (stable: baselines match them),
+    `message` explains it to a person and may change between versions."""
+
     rule: str
     severity: Severity
     message: str
@@ -61,10 +96,18 @@ class Finding:
     more_locations: tuple[Location, ...] = ()
     known: str | None = None
     """Set when a baseline accepts this finding: the baseline's reason. Known findings do not fail a run."""
+    code: str = ""
+    """Which of the rule's declared findings this is (see `chat-conformance rules`)."""
+    parameter: str | None = None
+    """The request parameter the rule judges the effect of, if any (n, stop, tool_choice...)."""
+    effect: Effect | None = None
+    clients: tuple[ClientNote, ...] = ()
+    """What real clients do with this fact: which break, mis-assemble or tolerate it."""
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {
             "rule": self.rule,
+            "code": self.code,
             "severity": str(self.severity),
             "message": self.message,
             "location": self.location.to_json(),
@@ -76,6 +119,12 @@ class Finding:
             out["more_locations"] = [loc.to_json() for loc in self.more_locations]
         if self.known is not None:
             out["known"] = self.known
+        if self.parameter is not None:
+            out["parameter"] = self.parameter
+        if self.effect is not None:
+            out["effect"] = str(self.effect)
+        if self.clients:
+            out["clients"] = [note.to_json() for note in self.clients]
         return out
 
     @classmethod
@@ -89,4 +138,8 @@ class Finding:
             count=data.get("count", 1),
             more_locations=tuple(Location(**loc) for loc in data.get("more_locations", ())),
             known=data.get("known"),
+            code=data.get("code", ""),
+            parameter=data.get("parameter"),
+            effect=Effect(data["effect"]) if data.get("effect") else None,
+            clients=tuple(ClientNote.from_json(note) for note in data.get("clients", ())),
         )

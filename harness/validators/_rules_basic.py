@@ -8,8 +8,10 @@ Citations name where each expectation comes from: the OpenAI OpenAPI spec
 from __future__ import annotations
 
 from ._context import ParsedEvent, RuleContext
-from ._findings import Severity
-from ._registry import rule, stream_rule
+from ._findings import Effect, Severity
+from ._registry import kind, rule, stream_rule
+
+ERROR_BODY = "error.body"
 
 OPENAI_STREAMING = "OpenAI API reference, Create chat completion: stream ('data-only server-sent events … terminated by a data: [DONE] message')"
 OPENAI_PY_SSE = "openai-python _streaming.py: Stream.__stream__ json-decodes every data payload and stops at [DONE]"
@@ -21,7 +23,10 @@ def _text(data: bytes, limit: int = 300) -> str:
 
 @rule(
     "http.status",
-    severity=Severity.ERROR,
+    findings={
+        "unexpected": kind(Severity.ERROR, "the status is not the one the case expects"),
+        "rejected": kind(Severity.INFO, "a clean 4xx with an OpenAI error body for a request the endpoint does not support", effect=Effect.REJECTED),
+    },
     rationale="The status must be what the case expects: 200 for a supported request, a 4xx for an invalid one.",
     citation="OpenAI OpenAPI spec, POST /chat/completions responses; the case's expect.status",
 )
@@ -36,7 +41,7 @@ def status_as_expected(ctx: RuleContext):
         message = value["error"].get("message")
         yield ctx.finding(
             f"rejected with HTTP {response.status}: the endpoint does not support this (not a failure)",
-            severity=Severity.INFO,
+            code="rejected",
             evidence=message if isinstance(message, str) else _text(response.body),
         )
         return
@@ -54,7 +59,7 @@ def status_as_expected(ctx: RuleContext):
 
 @rule(
     "http.server-error",
-    severity=Severity.ERROR,
+    findings={"server-error": kind(Severity.ERROR, "an attempt got HTTP 5xx", effect=Effect.SERVER_FAILURE)},
     rationale="A 5xx is the server failing, even when a retry later succeeded: clients without retries see it.",
     citation="RFC 9110 §15.6 (5xx: the server failed to fulfil a valid request)",
 )
@@ -67,7 +72,10 @@ def no_server_error(ctx: RuleContext):
 
 @rule(
     "http.streamed",
-    severity=Severity.ERROR,
+    findings={
+        "not-streamed": kind(Severity.ERROR, "stream: true was asked, the answer is not text/event-stream"),
+        "streamed-unasked": kind(Severity.ERROR, "no stream was asked, the answer is text/event-stream"),
+    },
     rationale="A request with stream: true must be answered with an SSE stream, and one without it with a single JSON body.",
     citation=OPENAI_STREAMING,
 )
@@ -82,12 +90,12 @@ def streamed_as_requested(ctx: RuleContext):
             evidence=_text(response.body, 200),
         )
     elif not ctx.step.expects_stream and is_sse:
-        yield ctx.finding("no stream requested, but the answer is text/event-stream")
+        yield ctx.finding("no stream requested, but the answer is text/event-stream", code="streamed-unasked")
 
 
 @rule(
     "http.content-type",
-    severity=Severity.ERROR,
+    findings={"not-json": kind(Severity.ERROR, "a JSON answer served with another Content-Type")},
     rationale="openai-python only parses a body as JSON when its Content-Type says JSON; otherwise the caller gets a str, not a completion.",
     citation="openai-python _response.py: BaseAPIResponse._parse returns response.text for a non-JSON content type",
     applies="json",
@@ -100,7 +108,11 @@ def json_content_type(ctx: RuleContext):
 
 @rule(
     "json.body",
-    severity=Severity.ERROR,
+    findings={
+        "not-json": kind(Severity.ERROR, "the body is not JSON"),
+        "not-object": kind(Severity.ERROR, "the body is JSON but not an object"),
+        "error-as-success": kind(Severity.ERROR, "a 2xx whose body is an error object"),
+    },
     rationale="A non-streamed completion is one JSON object.",
     citation="OpenAI OpenAPI spec, CreateChatCompletionResponse (type: object)",
     applies="json",
@@ -110,14 +122,21 @@ def body_is_json_object(ctx: RuleContext):
     if error is not None:
         yield ctx.finding(f"body is not JSON: {error}", evidence=_text(ctx.response.body))
     elif not isinstance(value, dict):
-        yield ctx.finding(f"body is JSON but a {type(value).__name__}, not an object", pointer="")
+        yield ctx.finding(f"body is JSON but a {type(value).__name__}, not an object", code="not-object", pointer="")
     elif "error" in value and "choices" not in value:
-        yield ctx.finding("HTTP 2xx whose body is an error object: an error disguised as success", evidence=_text(ctx.response.body))
+        yield ctx.finding("HTTP 2xx whose body is an error object: an error disguised as success", code="error-as-success", evidence=_text(ctx.response.body))
 
 
 @stream_rule(
     "sse.framing",
-    severity=Severity.ERROR,
+    findings={
+        "not-json": kind(Severity.ERROR, "an SSE data payload is not JSON"),
+        "unterminated-event": kind(Severity.ERROR, "the stream ends inside an event, which clients drop"),
+        "invalid-utf8": kind(Severity.ERROR, "invalid UTF-8 in the stream"),
+        "unterminated-done": kind(Severity.INFO, "data: [DONE] without its blank line (sse.done reports the lost [DONE])"),
+        "valid-variations": kind(Severity.INFO, "valid SSE variations: comments, CRLF, event/id fields"),
+    },
+    steady_state_safe=True,
     rationale="Every SSE data payload of a chat stream is one JSON chunk (or [DONE]); clients json-decode each and raise on anything else.",
     citation=OPENAI_PY_SSE + "; WHATWG HTML §9.2.6 (event stream interpretation)",
 )
@@ -141,26 +160,32 @@ class SSEFraming:
             # what is lost is the [DONE] itself, which sse.done judges. One fact, one error.
             yield self.ctx.finding(
                 "the stream ends inside its last event, data: [DONE] (no blank line after it): parsers drop it; see sse.done",
-                severity=Severity.INFO,
+                code="unterminated-done",
                 event=self.ctx.facts.chunk_count,
             )
         elif decoder.truncated is not None:
             yield self.ctx.finding(
                 "the stream ends inside an event (no blank line after its last field): clients drop that event",
+                code="unterminated-event",
                 event=self.ctx.facts.chunk_count,
                 evidence=decoder.truncated.data[:200],
             )
         if decoder.note_counts.get("invalid-utf8"):
-            yield self.ctx.finding(f"invalid UTF-8 in {decoder.note_counts['invalid-utf8']} line(s)")
+            yield self.ctx.finding(f"invalid UTF-8 in {decoder.note_counts['invalid-utf8']} line(s)", code="invalid-utf8")
         legal = {kind: count for kind, count in decoder.note_counts.items() if kind not in self.NOT_LEGAL}
         if legal:
             summary = ", ".join(f"{kind} ×{count}" for kind, count in sorted(legal.items()))
-            yield self.ctx.finding(f"valid SSE variations: {summary}", severity=Severity.INFO)
+            yield self.ctx.finding(f"valid SSE variations: {summary}", code="valid-variations")
 
 
 @stream_rule(
     "sse.done",
-    severity=Severity.ERROR,
+    findings={
+        "missing": kind(Severity.ERROR, "the stream has no data: [DONE]"),
+        "unterminated": kind(Severity.ERROR, "data: [DONE] is the last line with no blank line after it, so it is never dispatched"),
+        "events-after": kind(Severity.ERROR, "events follow data: [DONE]"),
+    },
+    steady_state_safe=True,
     rationale="A chat stream ends with data: [DONE]; without it a client cannot tell a finished stream from a cut one.",
     citation=OPENAI_STREAMING,
 )
@@ -182,17 +207,19 @@ class SSEDone:
             yield self.ctx.finding(
                 "data: [DONE] is the last line but no blank line follows it: SSE parsers (WHATWG; openai-python's "
                 "SSEDecoder) never dispatch that event, so the stream ends without [DONE]",
+                code="unterminated",
                 event=self.ctx.facts.chunk_count,
             )
         elif self.done_at is None:
             yield self.ctx.finding("the stream has no data: [DONE]", event=self.ctx.facts.chunk_count)
         elif self.after:
-            yield self.ctx.finding(f"{self.after} event(s) follow data: [DONE]; clients stop reading at [DONE]", event=self.done_at + 1)
+            yield self.ctx.finding(f"{self.after} event(s) follow data: [DONE]; clients stop reading at [DONE]", code="events-after", event=self.done_at + 1)
 
 
 @stream_rule(
     "sse.error-event",
-    severity=Severity.ERROR,
+    findings={"error-in-stream": kind(Severity.ERROR, "an error object inside an HTTP 200 stream")},
+    steady_state_safe=True,
     rationale="An error sent inside an HTTP 200 stream is a failure disguised as success; openai-python raises APIError on it.",
     citation='openai-python _streaming.py: Stream.__stream__ raises APIError when a chunk has an "error" key',
 )
@@ -210,8 +237,13 @@ class ErrorInsideStream:
 
 
 @rule(
-    "error.body",
-    severity=Severity.ERROR,
+    ERROR_BODY,
+    findings={
+        "not-json": kind(Severity.ERROR, "the error body is not JSON"),
+        "not-object": kind(Severity.ERROR, "the error body is JSON but not an object"),
+        "no-error-object": kind(Severity.ERROR, 'the error body has no "error" object'),
+        "no-message": kind(Severity.ERROR, '"error.message" is missing or not a string'),
+    },
     rationale='An HTTP error carries {"error": {"message": ...}}; clients read error.message to tell the user what went wrong.',
     citation="OpenAI OpenAPI spec, ErrorResponse / Error; openai-python _client.py _make_status_error reads body['error']",
     applies="error",
@@ -223,10 +255,10 @@ def error_body_shape(ctx: RuleContext):
         yield ctx.finding(f"error body is not JSON ({ctx.response.content_type or 'no Content-Type'})", evidence=evidence)
         return
     if not isinstance(value, dict):
-        yield ctx.finding(f"error body is a JSON {type(value).__name__}, not an object", pointer="", evidence=evidence)
+        yield ctx.finding(f"error body is a JSON {type(value).__name__}, not an object", code="not-object", pointer="", evidence=evidence)
         return
     inner = value.get("error")
     if not isinstance(inner, dict):
-        yield ctx.finding('error body has no "error" object', pointer="/error", evidence=evidence)
+        yield ctx.finding('error body has no "error" object', code="no-error-object", pointer="/error", evidence=evidence)
     elif not isinstance(inner.get("message"), str):
-        yield ctx.finding('"error.message" is missing or not a string', pointer="/error/message", evidence=evidence)
+        yield ctx.finding('"error.message" is missing or not a string', code="no-message", pointer="/error/message", evidence=evidence)

@@ -16,10 +16,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ._client import DOCUMENTED_EXCEPTIONS, KIND_EXCEPTION, KIND_UNAVAILABLE, ClientProblem, StreamClientCheck, check_response
+from dataclasses import replace
+
+from ._client import CLIENT_NAME, DOCUMENTED_EXCEPTIONS, KIND_EXCEPTION, KIND_UNAVAILABLE, ClientProblem, StreamClientCheck, check_response, client_version
 from ._context import ParsedEvent, RuleContext
-from ._findings import Severity
-from ._registry import rule, stream_rule
+from ._findings import ClientNote, Severity
+from ._registry import Nature, kind, rule, stream_rule
 
 __all__ = ["ClientModel"]
 
@@ -27,25 +29,41 @@ CITATION = "openai-python {where}: what client.chat.completions.{method}() runs 
 _SAFE_DELTA_KEYS = frozenset({"content", "role"})
 
 
+CLIENT_FINDINGS = {
+    "breaks": kind(Severity.ERROR, "the client raises on the answer"),
+    "mis-assembles": kind(Severity.ERROR, "the client assembles something other than what the server meant"),
+    "role-concatenated": kind(Severity.WARNING, "the client concatenates a repeated role (rarely read)"),
+    "documented-exception": kind(Severity.INFO, "the client raises by design for this finish_reason (length, content_filter)"),
+    "not-run": kind(Severity.INFO, "the client is not installed or not usable: not checked"),
+}
+
+
 def _findings(ctx: RuleContext, problems: list[ClientProblem]):
     for problem in problems:
         if problem.kind == KIND_UNAVAILABLE:
-            yield ctx.finding(f"client cross-check skipped: {problem.message}", severity=Severity.INFO)
+            yield _noted(ctx.finding(f"client cross-check skipped: {problem.message}", code="not-run"), "not-run", problem.message)
         elif problem.kind == KIND_EXCEPTION and problem.exception in DOCUMENTED_EXCEPTIONS:
             # openai-python raises these by design for finish_reason length / content_filter.
-            yield ctx.finding(f"{problem.message} (documented client behaviour for this finish_reason)", severity=Severity.INFO, event=problem.event, pointer=problem.pointer)
+            message = f"{problem.message} (documented client behaviour for this finish_reason)"
+            yield _noted(ctx.finding(message, code="documented-exception", event=problem.event, pointer=problem.pointer), "ok", message)
         elif problem.kind == KIND_EXCEPTION:
-            yield ctx.finding(f"client breaks: {problem.message}", event=problem.event, pointer=problem.pointer)
+            finding = ctx.finding(f"client breaks: {problem.message}", code="breaks", event=problem.event, pointer=problem.pointer)
+            yield _noted(finding, "breaks", problem.message)
         else:
             # A repeated role is concatenated ('assistantassistant') but rarely read: the
             # consequence policy makes that one a warning; any other difference is wrong data.
             role_only = bool(problem.pointer) and problem.pointer.endswith("/message/role")
-            yield ctx.finding(
+            finding = ctx.finding(
                 f"client accumulates wrong data: {problem.message}",
-                severity=Severity.WARNING if role_only else None,
+                code="role-concatenated" if role_only else "mis-assembles",
                 event=problem.event,
                 pointer=problem.pointer,
             )
+            yield _noted(finding, "mis-assembles", problem.message)
+
+
+def _noted(finding, outcome: str, detail: str):
+    return replace(finding, clients=(ClientNote(CLIENT_NAME, client_version(), outcome, detail),))
 
 
 class ClientModel:
@@ -107,7 +125,8 @@ class ClientModel:
 
 @stream_rule(
     "client.openai-python.stream",
-    severity=Severity.ERROR,
+    findings=CLIENT_FINDINGS,
+    nature=Nature.CLIENT,
     rationale="The stream fed to openai-python's ChatCompletionStreamState (behind client.chat.completions.stream) must neither raise nor accumulate something other than what the server meant.",
     citation=CITATION.format(where="lib/streaming/chat/_completions.py ChatCompletionStreamState", method="stream"),
 )
@@ -143,6 +162,7 @@ class StreamThroughClient:
         if self.undecodable is not None:
             yield self.ctx.finding(
                 f"client breaks: openai-python's Stream.__stream__ raises JSONDecodeError on event {self.undecodable} (not JSON)",
+                code="breaks",
                 event=self.undecodable,
             )
             return
@@ -151,7 +171,8 @@ class StreamThroughClient:
 
 @rule(
     "client.openai-python.response",
-    severity=Severity.ERROR,
+    findings=CLIENT_FINDINGS,
+    nature=Nature.CLIENT,
     rationale="A JSON completion must load into openai-python's ChatCompletion and survive its parse path (structured output, strict tools).",
     citation=CITATION.format(where="_models.construct_type / lib/_parsing/_completions.py parse_chat_completion", method="create/parse"),
     applies="completion",

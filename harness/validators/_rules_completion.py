@@ -15,8 +15,8 @@ from collections.abc import Iterator
 import jsonschema
 
 from ._context import RuleContext
-from ._findings import Severity
-from ._registry import rule
+from ._findings import Effect, Severity
+from ._registry import kind, rule
 
 SPEC = "OpenAI OpenAPI spec"
 FINISH_REASONS = ("stop", "length", "tool_calls", "content_filter", "function_call")
@@ -38,10 +38,28 @@ def _calls(choice: dict) -> list[dict]:
     return [c for c in calls if isinstance(c, dict)] if isinstance(calls, list) else []
 
 
+def _call_name(call: dict) -> tuple[str, object]:
+    """(type, name) of a tool call: a function call names its function, a custom tool call its tool."""
+    if call.get("type") == "custom":
+        custom = call.get("custom") if isinstance(call.get("custom"), dict) else {}
+        return "custom", custom.get("name")
+    function = call.get("function") if isinstance(call.get("function"), dict) else {}
+    return "function", function.get("name")
+
+
+def _declared_custom_tools(request: dict) -> set[str]:
+    """Names of the custom tools the request declared (free-form input, no JSON arguments)."""
+    return {
+        tool["custom"]["name"]
+        for tool in request.get("tools") or ()
+        if isinstance(tool, dict) and tool.get("type") == "custom" and isinstance(tool.get("custom"), dict) and isinstance(tool["custom"].get("name"), str)
+    }
+
+
 def _declared_tools(request: dict) -> dict[str, dict]:
     """The functions the request declared: in `tools`, and in the deprecated `functions` (still accepted by OpenAI)."""
     tools = {}
-    candidates = [tool.get("function") if isinstance(tool, dict) else None for tool in request.get("tools") or ()]
+    candidates = [tool.get("function") if isinstance(tool, dict) and tool.get("type", "function") == "function" else None for tool in request.get("tools") or ()]
     candidates += list(request.get("functions") or ()) if isinstance(request.get("functions"), list) else []
     for function in candidates:
         if isinstance(function, dict) and isinstance(function.get("name"), str):
@@ -73,7 +91,10 @@ def _text(message: dict) -> str:
 
 @rule(
     "choice.finish-reason",
-    severity=Severity.ERROR,
+    findings={
+        "missing": kind(Severity.ERROR, "a choice has no finish_reason"),
+        "unknown-value": kind(Severity.ERROR, "finish_reason is not one of the documented values"),
+    },
     rationale="Every choice ends with a finish_reason from the documented values; clients branch on it (stop, length, tool_calls…).",
     citation=SPEC + ", CreateChatCompletionResponse / StreamResponse choices[].finish_reason (enum stop, length, tool_calls, content_filter, function_call)",
     applies="completion",
@@ -85,12 +106,15 @@ def finish_reason_valid(ctx: RuleContext):
         if reason is None:
             yield ctx.finding("a choice has no finish_reason", pointer=pointer)
         elif reason not in FINISH_REASONS:
-            yield ctx.finding(f"finish_reason {reason!r} is not one of {', '.join(FINISH_REASONS)}", pointer=pointer)
+            yield ctx.finding(f"finish_reason {reason!r} is not one of {', '.join(FINISH_REASONS)}", code="unknown-value", pointer=pointer)
 
 
 @rule(
     "finish-reason.consistent",
-    severity=Severity.WARNING,
+    findings={
+        "calls-not-tool-calls": kind(Severity.WARNING, 'the message has tool calls but finish_reason is not "tool_calls"'),
+        "tool-calls-without-calls": kind(Severity.ERROR, 'finish_reason is "tool_calls" but the message has no tool calls'),
+    },
     rationale="finish_reason agrees with the answer: tool_calls when the message has tool calls (agents loop on it), and a tool_calls reason with no calls misleads them.",
     citation=SPEC + ", finish_reason: 'tool_calls if the model called a tool'",
     applies="completion",
@@ -101,7 +125,7 @@ def finish_reason_consistent(ctx: RuleContext):
         reason, calls = choice.get("finish_reason"), _calls(choice)
         pointer = f"/choices/{position}/finish_reason"
         if reason == "tool_calls" and not calls:
-            yield ctx.finding('finish_reason is "tool_calls" but the message has no tool calls', severity=Severity.ERROR, pointer=pointer)
+            yield ctx.finding('finish_reason is "tool_calls" but the message has no tool calls', code="tool-calls-without-calls", pointer=pointer)
         elif calls and reason not in ("tool_calls", "function_call") and not (named and reason == "stop"):
             # OpenAI itself answers a named tool_choice with finish_reason "stop": not flagged then.
             yield ctx.finding(f"the message has tool calls but finish_reason is {reason!r}, not \"tool_calls\"", pointer=pointer)
@@ -109,7 +133,10 @@ def finish_reason_consistent(ctx: RuleContext):
 
 @rule(
     "tool-calls.id",
-    severity=Severity.ERROR,
+    findings={
+        "missing": kind(Severity.ERROR, "a tool call has no id"),
+        "duplicate": kind(Severity.ERROR, "two tool calls share an id"),
+    },
     rationale="Each tool call has a non-empty id, distinct from the others: the tool result refers to it by tool_call_id.",
     citation=SPEC + ", ChatCompletionMessageToolCall (required: id); ChatCompletionRequestToolMessage.tool_call_id",
     applies="completion",
@@ -123,14 +150,17 @@ def tool_call_ids(ctx: RuleContext):
             if not isinstance(call_id, str) or not call_id:
                 yield ctx.finding("a tool call has no id: its result cannot be sent back", pointer=pointer, evidence=repr(call_id))
             elif call_id in seen:
-                yield ctx.finding(f"tool calls {seen[call_id]} and {number} share the id {call_id!r}", pointer=pointer)
+                yield ctx.finding(f"tool calls {seen[call_id]} and {number} share the id {call_id!r}", code="duplicate", pointer=pointer)
             else:
                 seen[call_id] = number
 
 
 @rule(
     "tool-calls.declared",
-    severity=Severity.ERROR,
+    findings={
+        "undeclared": kind(Severity.ERROR, "a tool call names a tool the request did not declare"),
+        "no-tools": kind(Severity.ERROR, "a tool call although the request declared no tools"),
+    },
     rationale="A tool call names a function the request declared; anything else cannot be dispatched.",
     citation=SPEC + ", CreateChatCompletionRequest.tools ('A list of tools the model may call')",
     applies="completion",
@@ -138,23 +168,29 @@ def tool_call_ids(ctx: RuleContext):
 def tool_call_declared(ctx: RuleContext):
     if not ctx.request_known:
         return
-    declared = _declared_tools(ctx.request)
+    declared = {"function": set(_declared_tools(ctx.request)), "custom": _declared_custom_tools(ctx.request)}
     for position, choice in _choices(ctx.completion):
         for number, call in enumerate(_calls(choice)):
-            function = call.get("function") if isinstance(call.get("function"), dict) else {}
-            name = function.get("name")
-            if not declared:
-                yield ctx.finding("a tool call although the request declared no tools", pointer=f"/choices/{position}/message/tool_calls/{number}")
-            elif name not in declared:
+            call_type, name = _call_name(call)
+            if not declared["function"] and not declared["custom"]:
+                yield ctx.finding("a tool call although the request declared no tools", code="no-tools", pointer=f"/choices/{position}/message/tool_calls/{number}")
+            elif name not in declared[call_type]:
+                names = ", ".join(sorted(declared[call_type])) or f"no {call_type} tools"
                 yield ctx.finding(
-                    f"tool call names {name!r}, which the request did not declare ({', '.join(declared)})",
-                    pointer=f"/choices/{position}/message/tool_calls/{number}/function/name",
+                    f"{call_type} tool call names {name!r}, which the request did not declare ({names})",
+                    pointer=f"/choices/{position}/message/tool_calls/{number}/{call_type}/name",
                 )
 
 
 @rule(
     "tool-calls.arguments",
-    severity=Severity.ERROR,
+    findings={
+        "not-string": kind(Severity.ERROR, "tool-call arguments are not a string"),
+        "not-json": kind(Severity.ERROR, "tool-call arguments are not JSON"),
+        "not-object": kind(Severity.ERROR, "tool-call arguments are JSON but not an object"),
+        "schema-mismatch-strict": kind(Severity.ERROR, "arguments do not match the parameters of a strict function"),
+        "schema-mismatch": kind(Severity.WARNING, "arguments do not match the declared parameters (not strict: the model may stray)"),
+    },
     rationale="A tool call's arguments are a JSON object valid against the declared parameters (strictly so with strict: true); otherwise the tool cannot be called.",
     citation=SPEC + ", ChatCompletionMessageToolCall.function.arguments ('in JSON format … validate the arguments'); FunctionObject.strict",
     applies="completion",
@@ -163,6 +199,8 @@ def tool_call_arguments(ctx: RuleContext):
     declared = _declared_tools(ctx.request)
     for position, choice in _choices(ctx.completion):
         for number, call in enumerate(_calls(choice)):
+            if call.get("type") == "custom":
+                continue  # a custom tool's input is free text, not JSON arguments
             function = call.get("function") if isinstance(call.get("function"), dict) else {}
             pointer = f"/choices/{position}/message/tool_calls/{number}/function/arguments"
             raw = function.get("arguments")
@@ -172,10 +210,10 @@ def tool_call_arguments(ctx: RuleContext):
             try:
                 arguments = json.loads(raw)
             except ValueError as exc:
-                yield ctx.finding(f"tool-call arguments are not JSON ({exc})", pointer=pointer, evidence=raw[:200])
+                yield ctx.finding(f"tool-call arguments are not JSON ({exc})", code="not-json", pointer=pointer, evidence=raw[:200])
                 continue
             if not isinstance(arguments, dict):
-                yield ctx.finding("tool-call arguments are JSON but not an object", pointer=pointer, evidence=raw[:200])
+                yield ctx.finding("tool-call arguments are JSON but not an object", code="not-object", pointer=pointer, evidence=raw[:200])
                 continue
             spec = declared.get(function.get("name"))
             schema = spec.get("parameters") if spec else None
@@ -186,13 +224,21 @@ def tool_call_arguments(ctx: RuleContext):
                     continue  # the case declared a schema jsonschema cannot read: nothing to judge against
                 if error is not None:
                     # Without strict mode a model may stray from the schema; the endpoint still honoured the request.
-                    severity = Severity.ERROR if spec.get("strict") else Severity.WARNING
-                    yield ctx.finding(f"tool-call arguments do not match the declared parameters: {error.message}", severity=severity, pointer=pointer, evidence=raw[:200])
+                    code = "schema-mismatch-strict" if spec.get("strict") else "schema-mismatch"
+                    yield ctx.finding(f"tool-call arguments do not match the declared parameters: {error.message}", code=code, pointer=pointer, evidence=raw[:200])
 
 
 @rule(
     "tool-choice.honoured",
-    severity=Severity.ERROR,
+    findings={
+        "called-despite-none": kind(Severity.ERROR, 'tool_choice "none" but the answer calls a tool', effect=Effect.IGNORED),
+        "no-call-despite-required": kind(Severity.ERROR, 'tool_choice "required" but the answer calls no tool', effect=Effect.IGNORED),
+        "no-call-despite-named": kind(Severity.ERROR, "tool_choice names a function but the answer calls none", effect=Effect.IGNORED),
+        "other-function": kind(Severity.ERROR, "tool_choice names a function but the answer calls another", effect=Effect.IGNORED),
+        "call-as-text": kind(Severity.ERROR, "the model called a tool, but the call comes back as text in the content (the server did not parse it)"),
+        "text-call-despite-none": kind(Severity.WARNING, 'tool_choice "none": no tool call, but the content is a call written out as text'),
+    },
+    parameter="tool_choice",
     rationale='tool_choice (or the deprecated function_call) is obeyed: "none" means no tool call, "required" at least one, a named function exactly that one; a call the model makes reaches the client in tool_calls, not as text in the content.',
     citation=SPEC + ", ChatCompletionToolChoiceOption; CreateChatCompletionRequest.function_call (deprecated: 'Specifying a particular function via {\"name\": \"my_function\"} forces the model to call that function'); Vertex: tool_choice none/auto/required supported (vertex-openai-overview-supported-parameters.txt)",
     applies="completion",
@@ -207,7 +253,7 @@ def tool_choice_honoured(ctx: RuleContext):
     declared = _declared_tools(ctx.request)
     for position, choice in _choices(ctx.completion):
         calls = _calls(choice)
-        names = [(c.get("function") or {}).get("name") for c in calls]
+        names = [_call_name(c)[1] for c in calls]
         legacy = _message(choice).get("function_call")
         if not calls and isinstance(legacy, dict) and legacy.get("name"):
             names = [legacy["name"]]  # the deprecated answer to the deprecated request
@@ -215,30 +261,31 @@ def tool_choice_honoured(ctx: RuleContext):
         leaked = None if names else _call_in_text(_text(_message(choice)), declared)
         as_text = f" (the content carries a call to {leaked!r} as text: the server did not parse it)" if leaked else ""
         if choice_param == "none" and names:
-            yield ctx.finding(f'{what} "none" but the answer calls a {noun}', pointer=pointer)
+            yield ctx.finding(f'{what} "none" but the answer calls a {noun}', code="called-despite-none", pointer=pointer)
         elif choice_param == "none" and leaked:
             # No tool call reaches the client, as asked; that the model wrote one anyway is mostly its words
             # (the server showed it the tools and did not forbid the call), but the client shows markup.
             yield ctx.finding(
                 f'{what} "none": no tool call, but the content is a call to {leaked!r} written out as text',
-                severity=Severity.WARNING,
+                code="text-call-despite-none",
                 pointer=f"/choices/{position}/message/content",
             )
         elif choice_param == "required" and not names:
-            yield ctx.finding(f'{what} "required" but the answer calls no {noun}{as_text}', pointer=pointer)
+            yield ctx.finding(f'{what} "required" but the answer calls no {noun}{as_text}', code="no-call-despite-required", pointer=pointer)
         elif choice_param == "auto" and leaked:
             # The model called a tool, in the format the server's own template gave it; the client gets text.
             yield ctx.finding(
                 f"the model called {leaked!r}, but the call comes back as text in the content, not in tool_calls: "
                 "the client sees no tool call",
+                code="call-as-text",
                 pointer=f"/choices/{position}/message/content",
             )
         elif isinstance(choice_param, dict):
             wanted = (choice_param.get("function") or {}).get("name") if what == "tool_choice" else choice_param.get("name")
             if not names:
-                yield ctx.finding(f"{what} names {wanted!r} but the answer calls no {noun}{as_text}", pointer=pointer)
+                yield ctx.finding(f"{what} names {wanted!r} but the answer calls no {noun}{as_text}", code="no-call-despite-named", pointer=pointer)
             elif any(name != wanted for name in names):
-                yield ctx.finding(f"{what} names {wanted!r} but the answer calls {', '.join(map(str, names))}", pointer=pointer)
+                yield ctx.finding(f"{what} names {wanted!r} but the answer calls {', '.join(map(str, names))}", code="other-function", pointer=pointer)
 
 
 def _accounting(ctx: RuleContext) -> str:
@@ -253,7 +300,12 @@ def _accounting(ctx: RuleContext) -> str:
 
 @rule(
     "usage.counts",
-    severity=Severity.ERROR,
+    findings={
+        "total-mismatch": kind(Severity.ERROR, "total_tokens does not add up under the profile's accounting"),
+        "not-object": kind(Severity.ERROR, "usage is not an object"),
+        "not-count": kind(Severity.ERROR, "a token count is not a non-negative integer"),
+        "reasoning-exceeds-completion": kind(Severity.ERROR, "reasoning_tokens exceed completion_tokens where reasoning is part of completion"),
+    },
     rationale="Token counts are non-negative integers that add up as the profile documents; billing and budget code relies on them.",
     citation=SPEC + ", CompletionUsage (total_tokens: 'prompt + completion'; reasoning_tokens inside completion_tokens_details); Vertex counts reasoning outside completion (seed sample responses)",
     applies="completion",
@@ -263,13 +315,13 @@ def usage_counts(ctx: RuleContext):
     if usage is None:
         return
     if not isinstance(usage, dict):
-        yield ctx.finding("usage is not an object", pointer="/usage")
+        yield ctx.finding("usage is not an object", code="not-object", pointer="/usage")
         return
     counts = {}
     for key in ("prompt_tokens", "completion_tokens", "total_tokens"):
         value = usage.get(key)
         if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-            yield ctx.finding(f"usage.{key} is not a non-negative integer", pointer=f"/usage/{key}", evidence=repr(value))
+            yield ctx.finding(f"usage.{key} is not a non-negative integer", code="not-count", pointer=f"/usage/{key}", evidence=repr(value))
             return
         counts[key] = value
     details = usage.get("completion_tokens_details")
@@ -290,13 +342,15 @@ def usage_counts(ctx: RuleContext):
     if "reasoning" not in accounting and reasoning > completion:
         yield ctx.finding(
             f"reasoning_tokens {reasoning} exceed completion_tokens {completion}, but reasoning is part of completion here",
+            code="reasoning-exceeds-completion",
             pointer="/usage/completion_tokens_details/reasoning_tokens",
         )
 
 
 @rule(
     "params.n",
-    severity=Severity.ERROR,
+    findings={"ignored": kind(Severity.ERROR, "fewer or more choices than n asked for", effect=Effect.IGNORED)},
+    parameter="n",
     rationale="n asks for that many choices; fewer means the parameter was silently ignored.",
     citation=SPEC + ", CreateChatCompletionRequest.n ('How many chat completion choices to generate')",
     applies="completion",
@@ -312,7 +366,11 @@ def n_choices(ctx: RuleContext):
 
 @rule(
     "params.max-tokens",
-    severity=Severity.ERROR,
+    findings={
+        "exceeded": kind(Severity.ERROR, "completion_tokens exceed the limit (times the number of choices)", effect=Effect.IGNORED),
+        "stop-at-limit": kind(Severity.WARNING, 'the completion used every token allowed but finish_reason is "stop"'),
+    },
+    parameter="max_tokens",
     rationale="max_tokens / max_completion_tokens bound the completion; a longer one means the limit is ignored.",
     citation=SPEC + ", CreateChatCompletionRequest.max_completion_tokens / max_tokens; Vertex: max_completion_tokens is an alias for max_tokens",
     applies="completion",
@@ -323,21 +381,26 @@ def max_tokens_bound(ctx: RuleContext):
     if not isinstance(limit, int) or not isinstance(usage, dict) or not isinstance(usage.get("completion_tokens"), int):
         return
     used = usage["completion_tokens"]
-    if used > limit:
-        yield ctx.finding(f"completion_tokens {used} exceed the limit {limit}: the parameter is ignored", pointer="/usage/completion_tokens")
-    elif used == limit:
+    # completion_tokens counts every choice: with n > 1 the bound is the limit per choice, times n.
+    choices = max(len(ctx.completion.get("choices") or ()), 1)
+    bound = limit * choices
+    per_choice = f" × {choices} choices = {bound}" if choices > 1 else ""
+    if used > bound:
+        yield ctx.finding(f"completion_tokens {used} exceed the limit {limit}{per_choice}: the parameter is ignored", pointer="/usage/completion_tokens")
+    elif used == bound:
         for position, choice in _choices(ctx.completion):
             if choice.get("finish_reason") == "stop":
                 yield ctx.finding(
-                    f'the completion used all {limit} tokens but finish_reason is "stop", not "length"',
-                    severity=Severity.WARNING,
+                    f'the completion used all {limit} tokens{" of each choice" if choices > 1 else ""} but finish_reason is "stop", not "length"',
+                    code="stop-at-limit",
                     pointer=f"/choices/{position}/finish_reason",
                 )
 
 
 @rule(
     "params.stop",
-    severity=Severity.ERROR,
+    findings={"stop-in-content": kind(Severity.ERROR, "the content contains a stop sequence", effect=Effect.IGNORED)},
+    parameter="stop",
     rationale="Generation stops before a stop sequence, which is not part of the returned text.",
     citation=SPEC + ", CreateChatCompletionRequest.stop ('The returned text will not contain the stop sequence')",
     applies="completion",
@@ -354,7 +417,13 @@ def stop_sequences_absent(ctx: RuleContext):
 
 @rule(
     "params.response-format",
-    severity=Severity.ERROR,
+    findings={
+        "not-json": kind(Severity.ERROR, "content is not JSON although response_format asked for it", effect=Effect.IGNORED),
+        "not-object": kind(Severity.ERROR, "content is JSON but not an object (json_object)", effect=Effect.IGNORED),
+        "schema-mismatch": kind(Severity.ERROR, "content does not match the requested JSON schema", effect=Effect.IGNORED),
+        "cut-by-length": kind(Severity.INFO, "the JSON was cut by the request's own token limit (finish_reason length): the server did what was asked"),
+    },
+    parameter="response_format",
     rationale="response_format json_object gives a JSON object; json_schema gives JSON valid against the schema (the point of structured output).",
     citation=SPEC + ", ResponseFormatJsonObject / ResponseFormatJsonSchema; Vertex: json_object and json_schema supported",
     applies="completion",
@@ -369,26 +438,36 @@ def response_format_honoured(ctx: RuleContext):
             continue
         pointer = f"/choices/{position}/message/content"
         text = _text(message)
-        severity = Severity.WARNING if choice.get("finish_reason") == "length" else None  # cut off by a token limit
+        # Cut off by the request's own token limit, the server did what was asked (and clients
+        # raise LengthFinishReasonError by design): a note, not a failure.
+        cut = choice.get("finish_reason") == "length"
+        cut_note = " (cut by the token limit: finish_reason length)"
         try:
             value = json.loads(text)
         except ValueError as exc:
-            yield ctx.finding(f"content is not JSON although response_format asked for it ({exc})", severity=severity, pointer=pointer, evidence=text[:200])
+            message = f"content is not JSON although response_format asked for it ({exc})"
+            yield ctx.finding(message + (cut_note if cut else ""), code="cut-by-length" if cut else "not-json", pointer=pointer, evidence=text[:200])
             continue
         if response_format["type"] == "json_object":
             if not isinstance(value, dict):
-                yield ctx.finding("content is JSON but not an object (json_object)", severity=severity, pointer=pointer, evidence=text[:200])
+                message = "content is JSON but not an object (json_object)"
+                yield ctx.finding(message + (cut_note if cut else ""), code="cut-by-length" if cut else "not-object", pointer=pointer, evidence=text[:200])
             continue
         schema = (response_format.get("json_schema") or {}).get("schema")
         if isinstance(schema, dict):
             error = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(schema).iter_errors(value))
             if error is not None:
-                yield ctx.finding(f"content does not match the requested JSON schema: {error.message}", severity=severity, pointer=pointer, evidence=text[:200])
+                message = f"content does not match the requested JSON schema: {error.message}"
+                yield ctx.finding(message + (cut_note if cut else ""), code="cut-by-length" if cut else "schema-mismatch", pointer=pointer, evidence=text[:200])
 
 
 @rule(
     "thinking.tags",
-    severity=Severity.WARNING,
+    findings={
+        "missing": kind(Severity.WARNING, "include_thoughts was asked but no marker section is in the content"),
+        "unclosed": kind(Severity.ERROR, "thoughts open with the marker tag but never close"),
+    },
+    parameter="extra_body.google.thought_tag_marker",
     rationale="With include_thoughts and a thought_tag_marker, thoughts come inside <marker>…</marker> in the content, so clients can separate them.",
     citation="Vertex docs, supported parameters: extra_body.google.thought_tag_marker ('Used to separate a model's thoughts from its responses'); seed, thinking_config example",
     applies="completion",
@@ -404,7 +483,7 @@ def thoughts_in_marker_tags(ctx: RuleContext):
         text = _text(_message(choice))
         pointer = f"/choices/{position}/message/content"
         if opening in text and closing not in text:
-            yield ctx.finding(f"thoughts open with {opening} but never close with {closing}", severity=Severity.ERROR, pointer=pointer, evidence=text[:200])
+            yield ctx.finding(f"thoughts open with {opening} but never close with {closing}", code="unclosed", pointer=pointer, evidence=text[:200])
         elif opening not in text:
             yield ctx.finding(f"include_thoughts was asked but no {opening}…{closing} section is in the content", pointer=pointer, evidence=text[:200])
 
@@ -424,7 +503,11 @@ _PLACEHOLDER = re.compile(r"^<[A-Z0-9_]+>$")
 
 @rule(
     "output.media-data",
-    severity=Severity.ERROR,
+    findings={
+        "not-base64": kind(Severity.ERROR, "audio.data is not base64"),
+        "wrong-type": kind(Severity.ERROR, "the decoded bytes are not of the declared MIME type"),
+        "placeholder": kind(Severity.INFO, "audio.data is a documentation placeholder: not checked"),
+    },
     rationale="Generated media in message.audio.data is base64 whose bytes are of the declared MIME type; otherwise the client writes a broken file.",
     citation="Vertex docs (seed, Bildgenerierung): audio.data with extra_content.google.mime_type; OpenAI spec ChatCompletionResponseMessage.audio.data (base64)",
     applies="completion",
@@ -439,7 +522,7 @@ def media_data_decodes(ctx: RuleContext):
         extra = audio.get("extra_content") if isinstance(audio.get("extra_content"), dict) else {}
         mime = ((extra.get("google") or {}).get("mime_type")) if isinstance(extra.get("google"), dict) else None
         if isinstance(data, str) and _PLACEHOLDER.match(data):
-            yield ctx.finding(f"audio.data is the placeholder {data} (a documentation sample), not media: not checked", severity=Severity.INFO, pointer=pointer)
+            yield ctx.finding(f"audio.data is the placeholder {data} (a documentation sample), not media: not checked", code="placeholder", pointer=pointer)
             continue
         try:
             raw = base64.b64decode(data, validate=True) if isinstance(data, str) else None
@@ -450,4 +533,4 @@ def media_data_decodes(ctx: RuleContext):
             continue
         magic = _MAGIC.get((mime or "").lower())
         if magic and not raw.startswith(magic):
-            yield ctx.finding(f"audio.data does not start like {mime}", pointer=pointer, evidence=raw[:16].hex())
+            yield ctx.finding(f"audio.data does not start like {mime}", code="wrong-type", pointer=pointer, evidence=raw[:16].hex())

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ._findings import Severity
-from ._registry import rule
+from ._findings import Effect, Severity
+from ._registry import kind, rule
 
 __all__ = ["TRANSPORT_FAILURE", "CASE_DEPENDENCY", "RECORDING_STALE", "BASELINE_FIXED"]
 
@@ -14,7 +14,10 @@ RECORDING_STALE = "recording.stale"
 
 @rule(
     TRANSPORT_FAILURE,
-    severity=Severity.ERROR,
+    findings={
+        "no-answer": kind(Severity.ERROR, "no complete answer arrived", effect=Effect.SERVER_FAILURE),
+        "resent": kind(Severity.INFO, "a kept-alive connection closed before answering; sent again on a new one"),
+    },
     rationale="No complete answer arrived: refused or reset connection, timeout, TLS failure, oversized body.",
     citation="a client sees an exception instead of a completion (openai-python: APIConnectionError / APITimeoutError)",
     applies="runner",
@@ -25,7 +28,7 @@ def _transport_failure(ctx):  # the runner reports these; nothing to judge on a 
 
 @rule(
     CASE_DEPENDENCY,
-    severity=Severity.ERROR,
+    findings={"step-not-sent": kind(Severity.ERROR, "a later step could not be built from an earlier answer")},
     rationale="A later step could not be sent because an earlier answer lacked what it builds on (e.g. no tool call).",
     citation="the case's $from references",
     applies="runner",
@@ -36,7 +39,7 @@ def _case_dependency(ctx):
 
 @rule(
     RECORDING_STALE,
-    severity=Severity.ERROR,
+    findings={"stale": kind(Severity.ERROR, "the case sends a different request than the one recorded")},
     rationale="The case's request no longer matches the recorded one, so the recorded answer says nothing about it.",
     citation="the case file versus its recording; re-record with --mode record",
     applies="runner",
@@ -50,7 +53,7 @@ BASELINE_FIXED = "baseline.fixed-upstream"
 
 @rule(
     BASELINE_FIXED,
-    severity=Severity.ERROR,
+    findings={"fixed-upstream": kind(Severity.ERROR, "a baseline entry no longer matches anything")},
     rationale="A finding the baseline accepts no longer occurs: the quirk was fixed, and the stale entry would hide it coming back.",
     citation="the --baseline file (strict, like pytest's xfail(strict=True))",
     applies="runner",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from ._context import ParsedEvent, RuleContext
 from ._findings import Severity
-from ._registry import rule, stream_rule
+from ._registry import Nature, kind, rule, stream_rule
 from ._schemas import profile_schemas
 
 SPEC = "OpenAI OpenAPI spec 2.3.0 (shared/spec/openai-openapi.yaml) converted to JSON Schema (schemas/{profile}/)"
@@ -22,7 +22,8 @@ def _issue_findings(ctx: RuleContext, issues, what: str, event: int | None = Non
 
 @rule(
     "schema.response",
-    severity=Severity.WARNING,
+    findings={"invalid": kind(Severity.WARNING, "the completion does not match the profile's response schema")},
+    nature=Nature.SHAPE,
     rationale="A non-streamed completion matches CreateChatCompletionResponse of the profile.",
     citation=SPEC + ", CreateChatCompletionResponse",
     applies="json",
@@ -35,7 +36,9 @@ def response_schema(ctx: RuleContext):
 
 @stream_rule(
     "schema.chunk",
-    severity=Severity.WARNING,
+    findings={"invalid": kind(Severity.WARNING, "a chunk does not match the profile's chunk schema")},
+    nature=Nature.SHAPE,
+    steady_state_safe=True,
     rationale="Every stream chunk matches CreateChatCompletionStreamResponse of the profile.",
     citation=SPEC + ", CreateChatCompletionStreamResponse",
 )
@@ -55,7 +58,8 @@ class ChunkSchema:
 
 @rule(
     "schema.error",
-    severity=Severity.WARNING,
+    findings={"invalid": kind(Severity.WARNING, "the error body does not match ErrorResponse")},
+    nature=Nature.SHAPE,
     rationale='An error body matches ErrorResponse: {"error": {"message", "type", "param", "code"}}.',
     citation=SPEC + ", ErrorResponse / Error",
     applies="error",
@@ -68,7 +72,7 @@ def error_schema(ctx: RuleContext):
 
 @rule(
     "schema.request",
-    severity=Severity.INFO,
+    findings={"invalid": kind(Severity.INFO, "the request is not a valid OpenAI request")},
     rationale="Says when a request (a documented example, say) is not a valid OpenAI request: a strict OpenAI-compatible server may reject it.",
     citation=SPEC.format(profile="openai") + ", CreateChatCompletionRequest",
 )

@@ -6,8 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from ._context import ParsedEvent, RuleContext
-from ._findings import Severity
-from ._registry import stream_rule
+from ._findings import Effect, Severity
+from ._registry import Nature, kind, stream_rule
 
 SPEC_CHUNK = "OpenAI OpenAPI spec, CreateChatCompletionStreamResponse"
 STREAM_STATE = "openai-python lib/streaming/chat/_completions.py: ChatCompletionStreamState accumulates deltas with accumulate_delta()"
@@ -33,7 +33,9 @@ def _tool_call_deltas(choice: dict):
 
 @stream_rule(
     "chunk.object",
-    severity=Severity.WARNING,
+    findings={"wrong-object": kind(Severity.WARNING, 'a chunk\'s "object" is not "chat.completion.chunk"')},
+    nature=Nature.SHAPE,
+    steady_state_safe=True,
     rationale='Every chunk says object: "chat.completion.chunk"; clients rarely read it, so a different value is tolerated.',
     citation=SPEC_CHUNK + ".object (enum [chat.completion.chunk])",
 )
@@ -54,7 +56,12 @@ class ChunkObject:
 
 @stream_rule(
     "chunk.identity",
-    severity=Severity.WARNING,
+    findings={
+        "no-id": kind(Severity.WARNING, "a chunk has no non-empty string id"),
+        "changes": kind(Severity.WARNING, "a chunk's id, created or model changes within the stream"),
+    },
+    nature=Nature.SHAPE,
+    steady_state_safe=True,
     rationale="All chunks of one completion share a non-empty id, created and model; clients keep the first and tolerate changes.",
     citation=SPEC_CHUNK + ": id ('Each chunk has the same ID'), created ('Each chunk has the same timestamp'), model",
 )
@@ -70,7 +77,7 @@ class ChunkIdentity:
         if not isinstance(payload, dict) or "error" in payload:
             return
         if not isinstance(payload.get("id"), str) or not payload.get("id"):
-            yield self.ctx.finding("chunk has no non-empty string id", event=event.index, pointer="/id", evidence=repr(payload.get("id")))
+            yield self.ctx.finding("chunk has no non-empty string id", code="no-id", event=event.index, pointer="/id", evidence=repr(payload.get("id")))
         for name in self.FIELDS:
             if name not in payload:
                 continue
@@ -80,6 +87,7 @@ class ChunkIdentity:
             elif value != self.first[name]:
                 yield self.ctx.finding(
                     f"chunk {name} changes within the stream",
+                    code="changes",
                     event=event.index,
                     pointer=f"/{name}",
                     evidence=f"first {self.first[name]!r}, now {value!r}",
@@ -94,7 +102,12 @@ FINISH_REASONS = ("stop", "length", "tool_calls", "content_filter", "function_ca
 
 @stream_rule(
     "choice.after-finish",
-    severity=Severity.ERROR,
+    findings={
+        "content-after-finish": kind(Severity.ERROR, "content arrives after the choice's finish_reason"),
+        "second-finish-reason": kind(Severity.ERROR, "a choice gets a second, different finish_reason"),
+        "repeated-finish-reason": kind(Severity.WARNING, "a choice repeats its finish_reason in a later chunk"),
+    },
+    steady_state_safe=True,
     rationale="A choice's finish_reason comes in its last chunk; content sent after it is lost by clients that stop there, and a second, different finish_reason contradicts the first.",
     citation=SPEC_CHUNK + ".choices[].finish_reason; openai-python ChatCompletionStreamState emits the 'done' events at finish_reason",
 )
@@ -112,6 +125,7 @@ class AfterFinish:
                 if carries:
                     yield self.ctx.finding(
                         "content arrives after the choice's finish_reason",
+                        code="content-after-finish",
                         event=event.index,
                         pointer=f"/choices/{position}/delta",
                         evidence=str(delta)[:200],
@@ -119,6 +133,7 @@ class AfterFinish:
                 if reason is not None and reason != self.finished[index]:
                     yield self.ctx.finding(
                         "a choice gets a second, different finish_reason",
+                        code="second-finish-reason",
                         event=event.index,
                         pointer=f"/choices/{position}/finish_reason",
                         evidence=f"first {self.finished[index]!r}, then {reason!r}",
@@ -126,7 +141,7 @@ class AfterFinish:
                 elif reason is not None:
                     yield self.ctx.finding(
                         "a choice repeats its finish_reason in a later chunk",
-                        severity=Severity.WARNING,
+                        code="repeated-finish-reason",
                         event=event.index,
                         pointer=f"/choices/{position}/finish_reason",
                     )
@@ -139,7 +154,8 @@ class AfterFinish:
 
 @stream_rule(
     "tool-calls.index",
-    severity=Severity.ERROR,
+    findings={"no-index": kind(Severity.ERROR, "a tool-call delta has no integer index")},
+    steady_state_safe=True,
     rationale="Every tool-call delta carries an integer index: clients merge deltas into calls by that index.",
     citation=SPEC_CHUNK + " ChatCompletionMessageToolCallChunk (required: index); " + STREAM_STATE,
 )
@@ -165,7 +181,11 @@ class ToolCallIndexPresent:
 
 @stream_rule(
     "tool-calls.index-stable",
-    severity=Severity.ERROR,
+    findings={
+        "index-changes": kind(Severity.ERROR, "a tool call's index changes between chunks"),
+        "index-reused": kind(Severity.ERROR, "one tool-call index is used for two different call ids"),
+    },
+    steady_state_safe=True,
     rationale="A tool call keeps its index for the whole stream and an index names one call; a client that merges by index otherwise glues two calls together or indexes past its list.",
     citation=STREAM_STATE + " (merges by index: the seed's sample stream makes 3.57 raise IndexError)",
 )
@@ -186,6 +206,7 @@ class ToolCallIndexStable:
                 if known_index != index:
                     yield self.ctx.finding(
                         "a tool call's index changes between chunks",
+                        code="index-changes",
                         event=event.index,
                         pointer=pointer,
                         evidence=f"id {call_id} had index {known_index}, now {index}",
@@ -194,6 +215,7 @@ class ToolCallIndexStable:
                 if known_id != call_id:
                     yield self.ctx.finding(
                         "one tool-call index is used for two different call ids",
+                        code="index-reused",
                         event=event.index,
                         pointer=pointer,
                         evidence=f"index {index} had id {known_id}, now {call_id}",
@@ -205,7 +227,12 @@ class ToolCallIndexStable:
 
 @stream_rule(
     "delta.repeated-fields",
-    severity=Severity.ERROR,
+    findings={
+        "id-repeated": kind(Severity.ERROR, "a tool call's id is sent again in a later delta"),
+        "name-repeated": kind(Severity.ERROR, "a tool call's function name is sent again in a later delta"),
+        "role-repeated": kind(Severity.WARNING, "the role is sent again in a later delta"),
+    },
+    steady_state_safe=True,
     rationale="openai-python concatenates string fields it sees again: a tool-call id or function name sent in every delta becomes a wrong id or name in the client; a repeated role becomes 'assistantassistant' (rarely read).",
     citation=STREAM_STATE + " (strings are concatenated except 'index' and 'type', which are replaced)",
 )
@@ -224,7 +251,7 @@ class RepeatedFields:
                 if choice_index in self.role_seen:
                     yield self.ctx.finding(
                         "role is sent again in a later delta (openai-python concatenates it)",
-                        severity=Severity.WARNING,
+                        code="role-repeated",
                         event=event.index,
                         pointer=f"/choices/{position}/delta/role",
                     )
@@ -233,14 +260,15 @@ class RepeatedFields:
                 # The client keys calls by index; that is where a repeat is concatenated.
                 seen = self.call_fields.setdefault((choice_index, call.get("index")), set())
                 function = call.get("function") if isinstance(call.get("function"), dict) else {}
-                for name, value, pointer in (
-                    ("id", call.get("id"), f"/choices/{position}/delta/tool_calls/{number}/id"),
-                    ("function.name", function.get("name"), f"/choices/{position}/delta/tool_calls/{number}/function/name"),
+                for name, code, value, pointer in (
+                    ("id", "id-repeated", call.get("id"), f"/choices/{position}/delta/tool_calls/{number}/id"),
+                    ("function.name", "name-repeated", function.get("name"), f"/choices/{position}/delta/tool_calls/{number}/function/name"),
                 ):
                     if isinstance(value, str) and value:
                         if name in seen:
                             yield self.ctx.finding(
                                 f"tool-call {name} is sent again in a later delta (openai-python concatenates it into a wrong {name})",
+                                code=code,
                                 event=event.index,
                                 pointer=pointer,
                                 evidence=value[:100],
@@ -253,7 +281,14 @@ class RepeatedFields:
 
 @stream_rule(
     "usage.stream",
-    severity=Severity.ERROR,
+    findings={
+        "missing": kind(Severity.ERROR, "include_usage was asked but no chunk carries usage", effect=Effect.IGNORED),
+        "not-final-chunk": kind(Severity.WARNING, "usage arrives on a chunk that also has choices"),
+        "unasked": kind(Severity.WARNING, "usage is sent although include_usage was not set"),
+        "repeated": kind(Severity.INFO, "usage is sent on more than one chunk"),
+    },
+    parameter="stream_options.include_usage",
+    steady_state_safe=True,
     rationale="With stream_options.include_usage the last chunk before [DONE] has empty choices and the usage; without it no usage is sent.",
     citation="OpenAI OpenAPI spec, ChatCompletionStreamOptions.include_usage ('an additional chunk will be streamed before the data: [DONE] message … choices field will always be an empty array')",
 )
@@ -285,14 +320,14 @@ class UsageInStream:
         elif self.asked and not self.usage_only_chunk:
             yield self.ctx.finding(
                 "usage arrives on a chunk that also has choices, not in a final chunk with empty choices",
-                severity=Severity.WARNING,
+                code="not-final-chunk",
                 event=self.first_with_usage,
             )
         elif not self.asked and self.with_usage and self.ctx.request_known:
             yield self.ctx.finding(
                 "usage is sent although stream_options.include_usage was not set",
-                severity=Severity.WARNING,
+                code="unasked",
                 event=self.first_with_usage,
             )
         if self.with_usage > 1:
-            yield self.ctx.finding(f"usage is sent on {self.with_usage} chunks, not once", severity=Severity.INFO, event=self.first_with_usage)
+            yield self.ctx.finding(f"usage is sent on {self.with_usage} chunks, not once", code="repeated", event=self.first_with_usage)
