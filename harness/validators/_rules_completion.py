@@ -235,7 +235,7 @@ def tool_call_arguments(ctx: RuleContext):
         "no-call-despite-required": kind(Severity.ERROR, 'tool_choice "required" but the answer calls no tool', effect=Effect.IGNORED),
         "no-call-despite-named": kind(Severity.ERROR, "tool_choice names a function but the answer calls none", effect=Effect.IGNORED),
         "other-function": kind(Severity.ERROR, "tool_choice names a function but the answer calls another", effect=Effect.IGNORED),
-        "call-as-text": kind(Severity.ERROR, "the model called a tool, but the call comes back as text in the content (the server did not parse it)"),
+        "call-as-text": kind(Severity.ERROR, "the model called a tool, but the call comes back as text in the content (the server did not parse it)", effect=Effect.IGNORED),
         "text-call-despite-none": kind(Severity.WARNING, 'tool_choice "none": no tool call, but the content is a call written out as text'),
     },
     parameter="tool_choice",
