@@ -32,6 +32,9 @@ BY_DESIGN = {
     # openai-python and openai-node: their parse step refuses a completion cut short or filtered.
     "LengthFinishReasonError": "length",
     "ContentFilterFinishReasonError": "content_filter",
+    # The AI SDK: structured output cut short by the length limit cannot parse (the error carries
+    # that finish reason); on any other finish reason the same error means the content is wrong.
+    "NoObjectGeneratedError": "length",
 }
 
 
@@ -151,6 +154,15 @@ def _detail(path: PathOutcome) -> str:
     return text
 
 
+def _brief(path: PathOutcome) -> str:
+    text = f"{path.path} {path.outcome.value}"
+    if path.outcome is Outcome.BREAKS and path.raised:
+        return f"{text} ({describe_raised(path.raised)})"
+    if path.outcome is Outcome.MIS_ASSEMBLES:
+        return f"{text} ({len(path.differences)} difference{'s' if len(path.differences) != 1 else ''})"
+    return f"{text} ({path.note})" if path.note else text
+
+
 def judge(
     name: str,
     version: str | None,
@@ -171,10 +183,7 @@ def judge(
     others = [p for p in paths if p is not worst]
     detail = _detail(worst)
     if others:
-        detail += "; other paths: " + "; ".join(
-            f"{p.path} {p.outcome.value}" + (f" ({describe_raised(p.raised)})" if p.outcome is Outcome.BREAKS and p.raised else "")
-            for p in others
-        )
+        detail += "; other paths: " + "; ".join(_brief(p) for p in others)
     return ClientOutcome(
         name=name,
         version=version,

@@ -18,7 +18,7 @@
 //   providerOptions, which this provider copies into the request body unchanged.
 // maxRetries is 0: a retry would be served the same recorded answer.
 import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
-import { APICallError, Output, generateText, jsonSchema, streamText, tool } from 'ai';
+import { APICallError, Output, StreamProviderError, generateText, jsonSchema, streamText, tool } from 'ai';
 import { baseURL, newSent, pathReport, raised, recordedFetch } from './_common.mjs';
 
 const PROVIDER = 'recorded';
@@ -191,9 +191,12 @@ function completion({ content, calls, finishReason, totalUsage }) {
   };
 }
 
-const isStatusError = (error) => APICallError.isInstance(error) && error.statusCode != null;
-// An `error` object the server sent in the stream reaches the error part as that plain object.
-const isServerError = (error) => error !== null && typeof error === 'object' && !(error instanceof Error);
+// APICallError also reports a failure to read a 200 answer (statusCode 200): only a non-2xx is the status error.
+const isStatusError = (error) => APICallError.isInstance(error) && error.statusCode != null && (error.statusCode < 200 || error.statusCode >= 300);
+// An `error` object the server sent in the stream reaches the error part as a StreamProviderError
+// (or as that plain object, when it has no message the SDK can read).
+const isServerError = (error) =>
+  StreamProviderError.isInstance(error) || (error !== null && typeof error === 'object' && !(error instanceof Error));
 const failed = (error, count, notes) => ({ raised: raised(error, count), status_error: isStatusError(error), server_error: isServerError(error), notes });
 
 async function generate(message) {
