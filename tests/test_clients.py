@@ -27,10 +27,17 @@ from harness.clients import (
     run_clients,
 )
 from harness.clients._pins import JS_DIR
-
 from harness.validators import accumulate_chunks
 
-from .clients_support import REPO, all_calls, call, ensure_js_clients, json_answer, reference, sse_answer
+from .clients_support import (
+    REPO,
+    all_calls,
+    call,
+    ensure_js_clients,
+    json_answer,
+    reference,
+    sse_answer,
+)
 from .servers_local import cache_dir
 
 SEED_IDS = ("function-call-c855348a-459a-46a4-a8ad-aa0a4e7c3563", "function-call-df0d087c-ad74-46f1-ba4a-9353cbf288a8")
@@ -357,6 +364,39 @@ def test_cache_key_covers_chunk_boundaries_and_reference(tmp_path):
         r.run(c.answer, c.request, {**ref, "choices": []}, stream=False, names=names)  # another reference
         r.run(c.answer, c.request, ref, stream=False, names=names)
         assert (r.stats.clients_run, r.stats.cache_hits) == (3, 1)
+
+
+def test_the_cache_is_shared_safely_by_concurrent_runs(tmp_path):
+    """Two processes and four threads fill one cache file at once; a later run finds every outcome."""
+    cache_file = tmp_path / "shared.sqlite3"
+    script = (
+        "import json, sys, threading\n"
+        "from harness.clients import ClientRunner\n"
+        "from tests.clients_support import all_calls, reference\n"
+        "calls = [c for _, c in all_calls()][:24]\n"
+        f"runner = ClientRunner(cache_file={str(cache_file)!r})\n"
+        "out = [None] * len(calls)\n"
+        "def work(k):\n"
+        "    for i in range(k, len(calls), 4):\n"
+        "        c = calls[i]\n"
+        "        (o,) = runner.run(c.answer, c.request, reference(c.answer), stream=c.stream, url=c.url, names=['openai-python'])\n"
+        "        out[i] = o.outcome.value\n"
+        "threads = [threading.Thread(target=work, args=(k,)) for k in range(4)]\n"
+        "[t.start() for t in threads]; [t.join() for t in threads]\n"
+        "runner.close()\n"
+        "assert None not in out and runner.stats.clients_run + runner.stats.cache_hits == len(calls), (out, runner.stats)\n"
+        "print(json.dumps(out))\n"
+    )
+    processes = [subprocess.Popen([sys.executable, "-c", script], cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    results = [p.communicate(timeout=300) for p in processes]
+    assert [p.returncode for p in processes] == [0, 0], [err for _, err in results]
+    first, second = (json.loads(out) for out, _ in results)
+    assert first == second and len(first) == 24
+    calls = [c for _, c in all_calls()][:24]
+    with ClientRunner(cache_dir=cache_dir(), cache_file=cache_file) as r:
+        again = [r.run(c.answer, c.request, reference(c.answer), stream=c.stream, url=c.url, names=["openai-python"])[0] for c in calls]
+        assert (r.stats.cache_hits, r.stats.clients_run) == (24, 0)
+    assert [o.outcome.value for o in again] == first
 
 
 def test_run_clients_uses_one_shared_runner():

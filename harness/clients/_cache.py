@@ -70,7 +70,12 @@ class OutcomeCache:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
                 # One connection per thread; check_same_thread is off only so that close() can end them all.
                 db = sqlite3.connect(self.path, timeout=30.0, isolation_level=None, check_same_thread=False)
-                db.execute("PRAGMA journal_mode=WAL")
+                try:
+                    # WAL lets readers and one writer work at once; the mode stays with the file, so
+                    # when another process is switching it right now, its switch is as good as ours.
+                    db.execute("PRAGMA journal_mode=WAL")
+                except sqlite3.OperationalError:
+                    pass
                 db.execute("PRAGMA synchronous=NORMAL")
                 db.execute(
                     "CREATE TABLE IF NOT EXISTS outcomes (key TEXT NOT NULL, client TEXT NOT NULL, version TEXT NOT NULL, "

@@ -60,8 +60,8 @@ class ClientRunner:
     ):
         """`cache_dir` holds the JavaScript clients and, unless `cache_file` names another file,
         the outcome cache; `max_events` is where a long stream is reduced (None: never)."""
-        self.cache_dir = cache_dir or default_cache_dir()
-        self.cache = OutcomeCache(cache_file or self.cache_dir / CACHE_FILE) if use_cache else None
+        self.cache_dir = Path(cache_dir) if cache_dir is not None else default_cache_dir()
+        self.cache = OutcomeCache(Path(cache_file) if cache_file is not None else self.cache_dir / CACHE_FILE) if use_cache else None
         self.max_events = max_events
         self.node_timeout = node_timeout
         self._bridge: NodeBridge | None = None
