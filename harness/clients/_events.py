@@ -8,7 +8,7 @@ as the harness's WHATWG decoder (they all follow the same rules for `data:` line
 
 from __future__ import annotations
 
-import json
+import orjson
 from dataclasses import dataclass
 from typing import Any
 
@@ -69,8 +69,8 @@ def decode_events(answer: RecordedAnswer) -> AnswerEvents:
         if event.data.startswith("[DONE]"):
             break
         try:
-            payload = json.loads(event.data)
-        except ValueError:
+            payload = orjson.loads(event.data)
+        except orjson.JSONDecodeError:
             payload = _NOT_JSON
         data.append((event.index, payload))
     return AnswerEvents(tuple(events), tuple(data))

@@ -17,7 +17,7 @@ deltas, which it is for the harness's faithful accumulation).
 from __future__ import annotations
 
 import copy
-import json
+import orjson
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
@@ -54,8 +54,8 @@ def _payload(event: SSEEvent) -> Any:
     if not event.data or event.data.startswith("[DONE]"):
         return None
     try:
-        return json.loads(event.data)
-    except ValueError:
+        return orjson.loads(event.data)
+    except orjson.JSONDecodeError:
         return None
 
 
