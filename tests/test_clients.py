@@ -314,6 +314,30 @@ def test_one_node_process_serves_many_answers():
     assert set(_node_children()) - set(before) == set()  # closed with the runner
 
 
+def test_a_dead_bridge_is_restarted_and_a_bridge_failure_is_not_run():
+    ensure_js_clients()
+    from harness.clients._install import find_js_runtime
+    from harness.clients._node import BridgeError, NodeBridge
+
+    c = call("llama-server", "gemini-chat", "chat")
+    payload = {"answer": c.answer, "request": c.request, "url": c.url, "stream": False}
+    bridge = NodeBridge(find_js_runtime(cache_dir()))
+    try:
+        assert bridge.call("openai-node", payload)["paths"][0]["path"] == "create"
+        with pytest.raises(BridgeError, match="no-such-client failed in the bridge"):
+            bridge.call("no-such-client", payload)  # the bridge survives a driver it cannot load
+        first = bridge.pid
+        os.kill(first, 9)
+        deadline = time.monotonic() + 10
+        while bridge.pid is not None and time.monotonic() < deadline:
+            time.sleep(0.05)  # a bridge that died since its last answer
+        assert bridge.call("openai-node", payload)["paths"][0]["path"] == "create"
+        assert bridge.starts == 2 and bridge.pid != first
+    finally:
+        bridge.close()
+    assert bridge.pid is None
+
+
 def test_python_clients_alone_start_no_node_and_import_no_langchain():
     code = (
         "import sys, json\n"

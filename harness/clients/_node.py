@@ -49,6 +49,7 @@ class NodeBridge:
         self.starts = 0
         self._process: subprocess.Popen[bytes] | None = None
         self._lines: queue.Queue[bytes | None] = queue.Queue()
+        self._ended = threading.Event()
         self._stderr: IO[bytes] | None = None
         self._lock = threading.Lock()
         self._next_id = 0
@@ -74,13 +75,15 @@ class NodeBridge:
             raise ClientSetupError(f"Node could not be started ({self.runtime.node}): {exc.strerror or exc}") from None
         self.starts += 1
         self._lines = queue.Queue()
-        threading.Thread(target=self._read, args=(process.stdout, self._lines), daemon=True, name="node-bridge-reader").start()
+        self._ended = threading.Event()
+        threading.Thread(target=self._read, args=(process.stdout, self._lines, self._ended), daemon=True, name="node-bridge-reader").start()
         return process
 
     @staticmethod
-    def _read(stdout: IO[bytes], lines: queue.Queue[bytes | None]) -> None:
+    def _read(stdout: IO[bytes], lines: queue.Queue[bytes | None], ended: threading.Event) -> None:
         for line in stdout:
             lines.put(line)
+        ended.set()
         lines.put(None)  # end of output: the process is gone
 
     def _stderr_tail(self) -> str:
@@ -99,7 +102,9 @@ class NodeBridge:
         if isinstance(payload.get("answer"), RecordedAnswer):
             payload = {**payload, "answer": encode_answer(payload["answer"])}
         with self._lock:
-            if self._process is None or self._process.poll() is not None:
+            if self._process is not None and (self._process.poll() is not None or self._ended.is_set()):
+                self._kill()  # it died since the last call (its output ended): start afresh
+            if self._process is None:
                 self._process = self._start()
             self._next_id += 1
             message_id = self._next_id
