@@ -2,7 +2,9 @@
 
 An outcome depends on the answer's bytes (status, headers, each chunk and its boundary), the
 request given to the client, the reference it is judged against, the path kind (stream or not),
-the client's version and its driver's revision; the key covers all of them. Entries live in one
+the client's version and the client layer's own code (a hash of this package's sources, so an
+edited driver or comparison never serves an outcome it would no longer give); the key covers
+all of them. Entries live in one
 SQLite file in the cache folder (WAL mode, a busy timeout, one connection per thread), so parallel
 runs and threads share it safely. The cache is an optimisation only: any database trouble is a
 miss, never a failed run.
@@ -15,15 +17,27 @@ import json
 import sqlite3
 import threading
 from collections.abc import Mapping
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 from ._model import ClientOutcome, RecordedAnswer
 
-__all__ = ["OutcomeCache", "answer_key"]
+__all__ = ["OutcomeCache", "answer_key", "code_fingerprint"]
 
-FORMAT = 1
-"""Bump when ClientOutcome's stored shape changes."""
+FORMAT = 2
+"""Bump when ClientOutcome's stored shape or the table changes (each format has its own table)."""
+_TABLE = f"outcomes_v{FORMAT}"
+
+
+@cache
+def code_fingerprint() -> str:
+    """A hash of the client layer's sources: drivers, bridge, comparison, verdicts."""
+    root = Path(__file__).parent
+    digest = hashlib.sha256()
+    for path in sorted([*root.glob("*.py"), *(root / "js").rglob("*.mjs")]):
+        digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:16]
 
 
 def _canonical(value: Any) -> bytes:
@@ -78,8 +92,8 @@ class OutcomeCache:
                     pass
                 db.execute("PRAGMA synchronous=NORMAL")
                 db.execute(
-                    "CREATE TABLE IF NOT EXISTS outcomes (key TEXT NOT NULL, client TEXT NOT NULL, version TEXT NOT NULL, "
-                    "revision INTEGER NOT NULL, value TEXT NOT NULL, PRIMARY KEY (key, client, version, revision))"
+                    f"CREATE TABLE IF NOT EXISTS {_TABLE} (key TEXT NOT NULL, client TEXT NOT NULL, version TEXT NOT NULL, "
+                    "code TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (key, client, version, code))"
                 )
             except (sqlite3.Error, OSError):
                 self._broken = True
@@ -89,14 +103,14 @@ class OutcomeCache:
                 self._all.append(db)
         return db
 
-    def get(self, key: str, client: str, version: str, revision: int) -> ClientOutcome | None:
+    def get(self, key: str, client: str, version: str, code: str) -> ClientOutcome | None:
         db = self._db()
         row = None
         if db is not None:
             try:
                 row = db.execute(
-                    "SELECT value FROM outcomes WHERE key = ? AND client = ? AND version = ? AND revision = ?",
-                    (key, client, version, revision),
+                    f"SELECT value FROM {_TABLE} WHERE key = ? AND client = ? AND version = ? AND code = ?",
+                    (key, client, version, code),
                 ).fetchone()
             except sqlite3.Error:
                 row = None
@@ -111,14 +125,14 @@ class OutcomeCache:
         self.hits += 1
         return outcome
 
-    def put(self, key: str, client: str, version: str, revision: int, outcome: ClientOutcome) -> None:
+    def put(self, key: str, client: str, version: str, code: str, outcome: ClientOutcome) -> None:
         db = self._db()
         if db is None:
             return
         try:
             db.execute(
-                "INSERT OR REPLACE INTO outcomes (key, client, version, revision, value) VALUES (?, ?, ?, ?, ?)",
-                (key, client, version, revision, json.dumps(outcome.to_dict(), ensure_ascii=False, default=repr)),
+                f"INSERT OR REPLACE INTO {_TABLE} (key, client, version, code, value) VALUES (?, ?, ?, ?, ?)",
+                (key, client, version, code, json.dumps(outcome.to_dict(), ensure_ascii=False, default=repr)),
             )
         except sqlite3.Error:
             pass

@@ -59,8 +59,6 @@ class Driver:
     package: ClassVar[str]
     """The PyPI distribution or npm package whose version is the client's version."""
     order: ClassVar[int] = 100
-    revision: ClassVar[int] = 1
-    """Bump when the driver's reading changes: cached outcomes of older revisions are not reused."""
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from ._cache import OutcomeCache, answer_key
+from ._cache import OutcomeCache, answer_key, code_fingerprint
 from ._events import decode_events, is_event_stream
 from ._install import default_cache_dir, find_js_runtime
 from ._judge import judge
@@ -156,7 +156,7 @@ class ClientRunner:
         if version != driver.pinned():
             all_notes.append(f"{driver.name} {version} is installed, but {driver.pinned()} is pinned")
         if self.cache is not None:
-            cached = self.cache.get(key, driver.name, version, driver.revision)
+            cached = self.cache.get(key, driver.name, version, code_fingerprint())
             if cached is not None:
                 return replace(cached, cached=True)
         try:
@@ -183,7 +183,7 @@ class ClientRunner:
         # Everything the judge decides is a fact about these bytes (a request the client refused
         # included); only a missing client or a failed bridge (returned above) is not.
         if self.cache is not None:
-            self.cache.put(key, driver.name, version, driver.revision, outcome)
+            self.cache.put(key, driver.name, version, code_fingerprint(), outcome)
         return outcome
 
     @property

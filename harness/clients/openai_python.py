@@ -123,7 +123,9 @@ class OpenAIPython(Driver):
         client, transport = self._client(job)
         try:
             with client:
-                completion = getattr(client.chat.completions, method_name)(**_arguments(method_name, job.request))
+                # Asked for a JSON answer: a recorded `stream: true` would turn the call into another path.
+                drop = frozenset({"stream"}) if job.request.get("stream") else frozenset()
+                completion = getattr(client.chat.completions, method_name)(**_arguments(method_name, job.request, drop))
                 if finish is not None:
                     finish(completion)
         except Exception as exc:  # noqa: BLE001 - whatever the client raises is the observation

@@ -32,6 +32,7 @@ function plain(value) {
 async function create(message) {
   const sent = newSent();
   const body = { ...message.request };
+  if (body.stream) delete body.stream; // asked for a JSON answer: `stream: true` would make it another path
   try {
     const completion = await client(message, sent).chat.completions.create(body);
     return pathReport('create', { assembled: plain(completion) }, message.request, sent);
