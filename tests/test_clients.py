@@ -376,6 +376,22 @@ def test_warm_cache_runs_no_client(tmp_path):
     assert warm_time < cold_time / 10, (cold_time, warm_time)
 
 
+def test_a_warm_process_imports_no_client_and_starts_no_node(tmp_path):
+    ensure_js_clients()
+    code = (
+        "import json, sys\n"
+        "from harness.clients import ClientRunner\n"
+        "from tests.clients_support import all_calls, reference\n"
+        f"with ClientRunner(cache_file={str(tmp_path / 'o.sqlite3')!r}) as r:\n"
+        "    for _, c in all_calls()[:8]:\n"
+        "        r.run(c.answer, c.request, reference(c.answer), stream=c.stream, url=c.url)\n"
+        "    s = r.stats\n"
+        "print(json.dumps([s.clients_run, s.cache_hits, s.node_starts, 'openai' in sys.modules, 'langchain_openai' in sys.modules]))\n"
+    )
+    runs = [subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True) for _ in range(2)]
+    assert [json.loads(r.stdout) for r in runs] == [[32, 0, 1, True, True], [0, 32, 0, False, False]]
+
+
 def test_cache_key_covers_chunk_boundaries_and_reference(tmp_path):
     c = call("llama-server", "gemini-chat", "chat")
     body = c.answer.body
