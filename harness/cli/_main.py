@@ -26,6 +26,7 @@ from ..runner import CaseResult, Mode, Runner, RunSettings, Verdict, build_reque
 from ..transport import Limits
 from ..validators import Severity, registry, resolve_rule_selection, rule_ids
 from ._check import check
+from ._clients import clients
 from ._diff import diff, report
 from ._fuzz import fuzz
 from ._select import endpoint_options, select_endpoints
@@ -363,6 +364,7 @@ cli.add_command(diff)
 cli.add_command(report)
 
 cli.add_command(fuzz)
+cli.add_command(clients)
 
 
 def main(argv: Sequence[str] | None = None) -> None:

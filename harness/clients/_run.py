@@ -1,0 +1,287 @@
+"""Running the registered clients on one answer: the entry point of the client layer.
+
+A `ClientRunner` is one run's worth of state: the outcome cache, and the Node bridge (started on
+the first answer handed to a JavaScript client, shared by all later ones, ended by `close()`).
+`run_clients` uses a process-wide runner closed at exit.
+"""
+
+from __future__ import annotations
+
+import atexit
+import threading
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from ._cache import OutcomeCache, answer_key, code_fingerprint
+from ._events import decode_events, is_event_stream
+from ._install import default_cache_dir, find_js_runtime
+from ._judge import judge
+from ._model import ClientNotice, ClientOutcome, ClientSetupError, ClientStatus, Outcome, RecordedAnswer
+from ._node import BridgeError, NodeBridge
+from ._reduce import MAX_EVENTS, reduce_answer
+from ._registry import Driver, Job, driver_named, drivers
+from ._request import fallback_request
+
+__all__ = [
+    "ClientRunner",
+    "RunnerStats",
+    "available_clients",
+    "client_notices",
+    "client_status",
+    "client_versions",
+    "close_clients",
+    "run_clients",
+]
+
+CACHE_FILE = "client-outcomes.sqlite3"
+
+
+@dataclass(frozen=True)
+class RunnerStats:
+    node_starts: int
+    """Node processes started by this runner (one per run, unless a client hung and it was restarted)."""
+    cache_hits: int
+    cache_misses: int
+    clients_run: int
+    """Client runs that actually executed a client (not served from the cache)."""
+
+
+class ClientRunner:
+    def __init__(
+        self,
+        *,
+        cache_dir: Path | None = None,
+        use_cache: bool = True,
+        cache_file: Path | None = None,
+        max_events: int | None = MAX_EVENTS,
+        node_timeout: float = 120.0,
+    ):
+        """`cache_dir` holds the JavaScript clients and, unless `cache_file` names another file,
+        the outcome cache; `max_events` is where a long stream is reduced (None: never)."""
+        self.cache_dir = Path(cache_dir) if cache_dir is not None else default_cache_dir()
+        self.cache = OutcomeCache(Path(cache_file) if cache_file is not None else self.cache_dir / CACHE_FILE) if use_cache else None
+        self.max_events = max_events
+        self.node_timeout = node_timeout
+        self._bridge: NodeBridge | None = None
+        self._bridge_lock = threading.Lock()
+        self._versions: dict[str, str | None] = {}
+        self._clients_run = 0
+
+    # -- what is installed ---------------------------------------------------------------------
+
+    def version(self, driver: Driver) -> str | None:
+        if driver.name not in self._versions:
+            self._versions[driver.name] = driver.installed(self.cache_dir)
+        return self._versions[driver.name]
+
+    def notices(self, names: Sequence[str] | None = None) -> list[ClientNotice]:
+        """What the user may want to hear before a run: clients missing or not at their pin."""
+        out = []
+        for driver in driver_named(names):
+            installed, pinned = self.version(driver), driver.pinned()
+            if installed is None:
+                out.append(ClientNotice(driver.name, f"{driver.name} is not installed: its outcomes are not-run", driver.install_command()))
+            elif installed != pinned:
+                out.append(ClientNotice(driver.name, f"{driver.name} {installed} is installed, but {pinned} is pinned", driver.install_command()))
+        return out
+
+    # -- running -------------------------------------------------------------------------------
+
+    def _node(self) -> NodeBridge:
+        with self._bridge_lock:
+            if self._bridge is None:
+                self._bridge = NodeBridge(find_js_runtime(self.cache_dir), timeout=self.node_timeout)
+            return self._bridge
+
+    def run(
+        self,
+        answer: RecordedAnswer,
+        request: Mapping[str, Any] | None,
+        reference: Mapping[str, Any] | None,
+        *,
+        stream: bool,
+        names: Sequence[str] | None = None,
+        url: str | None = None,
+    ) -> list[ClientOutcome]:
+        chosen = driver_named(names)
+        notes: list[str] = []
+        events_run = events_total = None
+        if is_event_stream(answer):
+            if self.max_events is not None:
+                reduction = reduce_answer(answer, reference, max_events=self.max_events)
+                answer, reference = reduction.answer, reduction.reference
+                events_run, events_total = reduction.events_run, reduction.events_total
+                if events_run != events_total:
+                    notes.append(f"a long stream: the clients ran on {events_run} of its {events_total} SSE events (steady text deltas after the first {self.max_events} left out)")
+                if reduction.note:
+                    notes.append(reduction.note)
+            events = decode_events(answer)
+            if events_run is None:
+                events_run = events_total = len(events.events)
+        else:
+            events = None
+        if request is None:
+            notes.append("the request is unknown: the clients were given a minimal one")
+        job = Job(
+            answer=answer,
+            request=fallback_request(request, stream),
+            request_known=request is not None,
+            url=url,
+            stream=stream,
+            events=events,
+            node=self._node,
+            reference=reference,
+        )
+        key = answer_key(answer, request, reference, stream=stream, url=url) if self.cache is not None else ""
+        return [self._one(driver, job, key, reference, events_run, events_total, notes) for driver in chosen]
+
+    def _one(
+        self,
+        driver: Driver,
+        job: Job,
+        key: str,
+        reference: Mapping[str, Any] | None,
+        events_run: int | None,
+        events_total: int | None,
+        notes: list[str],
+    ) -> ClientOutcome:
+        version = self.version(driver)
+        if version is None:
+            return ClientOutcome(
+                driver.name, None, Outcome.NOT_RUN, f"not installed: run `{driver.install_command()}`", notes=tuple(notes), events_run=events_run, events_total=events_total
+            )
+        all_notes = list(notes)
+        if version != driver.pinned():
+            all_notes.append(f"{driver.name} {version} is installed, but {driver.pinned()} is pinned")
+        if self.cache is not None:
+            cached = self.cache.get(key, driver.name, version, code_fingerprint())
+            if cached is not None:
+                return replace(cached, cached=True)
+        try:
+            runs = driver.run(job)
+        except (ClientSetupError, BridgeError) as exc:
+            return ClientOutcome(driver.name, version, Outcome.NOT_RUN, str(exc), notes=tuple(all_notes), events_run=events_run, events_total=events_total)
+        except Exception as exc:  # noqa: BLE001 - a driver bug must not end the run; it is reported as such
+            detail = f"the {driver.name} driver failed (a harness bug, not the client's): {type(exc).__name__}: {exc}"
+            return ClientOutcome(driver.name, version, Outcome.NOT_RUN, detail, notes=tuple(all_notes), events_run=events_run, events_total=events_total)
+        self._clients_run += 1
+        payloads = job.events.payloads() if job.events is not None else None
+        outcome = judge(
+            driver.name,
+            version,
+            runs,
+            status=job.answer.status,
+            reference=reference,
+            payloads=payloads,
+            events_run=events_run,
+            events_total=events_total,
+            notes=all_notes,
+            failure=job.answer.failure,
+        )
+        # Everything the judge decides is a fact about these bytes (a request the client refused
+        # included); only a missing client or a failed bridge (returned above) is not.
+        if self.cache is not None:
+            self.cache.put(key, driver.name, version, code_fingerprint(), outcome)
+        return outcome
+
+    @property
+    def stats(self) -> RunnerStats:
+        return RunnerStats(
+            node_starts=self._bridge.starts if self._bridge is not None else 0,
+            cache_hits=self.cache.hits if self.cache is not None else 0,
+            cache_misses=self.cache.misses if self.cache is not None else 0,
+            clients_run=self._clients_run,
+        )
+
+    @property
+    def node_pid(self) -> int | None:
+        """The Node bridge's process id while it runs (None before the first JavaScript client)."""
+        return self._bridge.pid if self._bridge is not None else None
+
+    def close(self) -> None:
+        with self._bridge_lock:
+            if self._bridge is not None:
+                self._bridge.close()
+        if self.cache is not None:
+            self.cache.close()
+
+    def __enter__(self) -> ClientRunner:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+_DEFAULT: ClientRunner | None = None
+_DEFAULT_LOCK = threading.Lock()
+
+
+def _default() -> ClientRunner:
+    global _DEFAULT
+    with _DEFAULT_LOCK:
+        if _DEFAULT is None:
+            _DEFAULT = ClientRunner()
+            atexit.register(close_clients)
+        return _DEFAULT
+
+
+def close_clients() -> None:
+    """End the process-wide runner's Node bridge and cache connections (run at exit too)."""
+    global _DEFAULT
+    with _DEFAULT_LOCK:
+        runner, _DEFAULT = _DEFAULT, None
+    if runner is not None:
+        runner.close()
+
+
+def run_clients(
+    answer: RecordedAnswer,
+    request: Mapping[str, Any] | None,
+    reference: Mapping[str, Any] | None,
+    *,
+    names: Sequence[str] | None = None,
+    stream: bool,
+    url: str | None = None,
+) -> list[ClientOutcome]:
+    """What every registered client (or those in `names`) makes of `answer`.
+
+    `request` is the recorded request body; `reference` the chat.completion-shaped dict the
+    server meant (for a stream the harness's faithful accumulation, for JSON the body); `stream`
+    whether the client is asked for a stream; `url` the recorded request URL (clients get it,
+    minus `/chat/completions`, as their base URL)."""
+    return _default().run(answer, request, reference, stream=stream, names=names, url=url)
+
+
+def client_status(cache_dir: Path | None = None) -> list[ClientStatus]:
+    return [driver.status(cache_dir) for driver in drivers().values()]
+
+
+def client_versions(cache_dir: Path | None = None) -> dict[str, str | None]:
+    """Installed version per client (None when missing)."""
+    return {status.name: status.installed for status in client_status(cache_dir)}
+
+
+def available_clients(cache_dir: Path | None = None) -> list[str]:
+    """The clients that can run here (installed; for JavaScript ones, with a Node to run them)."""
+    names = []
+    node_ok: bool | None = None
+    for status in client_status(cache_dir):
+        if status.installed is None:
+            continue
+        if status.ecosystem == "node":
+            if node_ok is None:
+                try:
+                    find_js_runtime(cache_dir)
+                    node_ok = True
+                except ClientSetupError:
+                    node_ok = False
+            if not node_ok:
+                continue
+        names.append(status.name)
+    return names
+
+
+def client_notices(names: Sequence[str] | None = None, cache_dir: Path | None = None) -> list[ClientNotice]:
+    return ClientRunner(cache_dir=cache_dir, use_cache=False).notices(names)

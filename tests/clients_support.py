@@ -1,0 +1,74 @@
+"""What the client-layer tests share: the real JavaScript clients installed once per session (into
+the normal cache), recorded answers, and the reference the harness would pass."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from harness.clients import ClientSetupError, RecordedAnswer, RecordedCall, install_clients, recorded_calls
+from harness.sse import iter_events
+from harness.transport import read_cassette
+from harness.validators import accumulate_chunks
+
+from .servers_local import cache_dir
+
+REPO = Path(__file__).resolve().parent.parent
+RECORDINGS = REPO / "cases" / "recordings"
+
+
+def ensure_js_clients() -> Path:
+    """Install the pinned JavaScript clients (and Node 22) if missing; a missing npm or a failing
+    registry fails the session with the installer's own one-line message."""
+    try:
+        return install_clients(cache_dir(), say=lambda _: None)
+    except ClientSetupError as error:
+        pytest.fail(f"the JavaScript clients are needed and could not be installed: {error}", pytrace=False)
+
+
+def call(endpoint: str, case: str, step: str) -> RecordedCall:
+    cassette = read_cassette(RECORDINGS / endpoint / f"{case}.yaml")
+    return next(c for c in recorded_calls(cassette.exchanges) if c.label == step)
+
+
+def all_calls() -> list[tuple[str, RecordedCall]]:
+    out = []
+    for path in sorted(RECORDINGS.glob("*/*.yaml")):
+        if path.name == "endpoints.yaml":
+            continue
+        cassette = read_cassette(path)
+        out.extend((f"{cassette.endpoint}/{cassette.case}:{c.label}", c) for c in recorded_calls(cassette.exchanges))
+    return out
+
+
+def reference(answer: RecordedAnswer) -> dict[str, Any] | None:
+    """What the harness passes: the faithful accumulation of a stream, the body of a JSON answer."""
+    if (answer.header("content-type") or "").startswith("text/event-stream"):
+        payloads = []
+        for event in iter_events(answer.chunks):
+            if event.data.startswith("[DONE]"):
+                break
+            try:
+                payloads.append(json.loads(event.data))
+            except ValueError:
+                continue
+        return accumulate_chunks(payloads)
+    try:
+        body = json.loads(answer.body)
+    except ValueError:
+        return None
+    return body if isinstance(body, dict) else None
+
+
+def json_answer(body: dict[str, Any], status: int = 200) -> RecordedAnswer:
+    return RecordedAnswer(status, (("content-type", "application/json"),), (json.dumps(body).encode(),))
+
+
+def sse_answer(payloads: list[Any], *, done: bool = True) -> RecordedAnswer:
+    chunks = [f"data: {json.dumps(p)}\n\n".encode() for p in payloads]
+    if done:
+        chunks.append(b"data: [DONE]\n\n")
+    return RecordedAnswer(200, (("content-type", "text/event-stream"),), tuple(chunks))
