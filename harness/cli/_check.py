@@ -11,7 +11,8 @@ import click
 from ..cases import Expect, Step
 from ..errors import UsageError
 from ..transport import open_capture
-from ..validators import Finding, Severity, judge_exchange, profile_schemas
+from ..validators import ClientPanel, Finding, Severity, client_note, judge_exchange, profile_schemas
+from ._clients import clients_option, selected_clients
 from ._errors import EXIT_FINDINGS, EXIT_OK, handle_input_errors
 
 __all__ = ["check"]
@@ -39,11 +40,11 @@ def _status_expectation(text: str) -> int | str:
     raise UsageError(f"--expect-status {text!r}: give a status such as 200 or a class such as 2xx or 4xx")
 
 
-def _print_text(file: Path, kind: str, assumed: list[str], judged: list[tuple[str, list[Finding]]]) -> None:
+def _print_text(file: Path, kind: str, assumed: list[str], judged: list[tuple[str, list[Finding], list]]) -> None:
     click.echo(f"{file} ({kind})")
     for note in assumed:
         click.echo(f"  assumed: {note}")
-    for step, findings in judged:
+    for step, findings, outcomes in judged:
         if len(judged) > 1:
             click.echo(f"  {step}:")
         if not findings:
@@ -54,6 +55,10 @@ def _print_text(file: Path, kind: str, assumed: list[str], judged: list[tuple[st
             click.echo(f"    {finding.severity}: {finding.rule}: {finding.message}{count}{where}")
             if finding.evidence:
                 click.echo(f"      evidence: {finding.evidence}")
+        if outcomes:
+            click.echo("    clients:")
+        for outcome in outcomes:
+            click.echo(f"      {outcome.name} {outcome.version or ''}: {outcome.outcome}: {outcome.detail}")
 
 
 @click.command()
@@ -67,8 +72,9 @@ def _print_text(file: Path, kind: str, assumed: list[str], judged: list[tuple[st
 )
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--fail-on", type=click.Choice(["error", "warning"]), default="error", show_default=True)
+@clients_option
 @handle_input_errors
-def check(file: Path, request_path: Path | None, profile: str, expect_status: str | None, output_format: str, fail_on: str) -> None:
+def check(file: Path, request_path: Path | None, profile: str, expect_status: str | None, output_format: str, fail_on: str, clients_choice: str) -> None:
     """Judge one captured answer: a `curl -i` capture, a bare SSE or JSON body, or a recording.
 
     The file is read as a stream, so any size works. Whatever the body holds (HTML, a JSON array,
@@ -84,7 +90,15 @@ def check(file: Path, request_path: Path | None, profile: str, expect_status: st
     status = _status_expectation(expect_status)
     capture = open_capture(file)
     assumed = list(capture.assumed) + ([expectation_note] if expectation_note else [])
-    judged: list[tuple[str, list[Finding]]] = []
+    if request is None:
+        assumed.append("without --request the tools the answer names count as declared, and streaming is read from the content type")
+    names = selected_clients(clients_choice)
+    panel = None
+    if names:
+        from ..clients import ClientRunner
+
+        panel = ClientPanel(ClientRunner(), list(names))
+    judged: list[tuple[str, list[Finding], list]] = []
     for exchange in capture.exchanges:
         sent = request if request is not None else exchange.request.json()
         stream = bool(sent.get("stream")) if isinstance(sent, dict) else capture.kind == "sse"
@@ -98,8 +112,10 @@ def check(file: Path, request_path: Path | None, profile: str, expect_status: st
                     step = Step(name=step.name, body={**step.body, "stream": True}, expect=step.expect)
             else:
                 response.chunks = list(capture.body())
-        judgement = judge_exchange(exchange, step, request=sent, profile=profile, chunks=chunks)
-        judged.append((exchange.step, judgement.findings))
+        judgement = judge_exchange(exchange, step, request=sent, profile=profile, chunks=chunks, clients=panel)
+        judged.append((exchange.step, judgement.findings, judgement.clients))
+    if panel is not None:
+        panel.runner.close()
     threshold = Severity.parse(fail_on)
     if output_format == "json":
         click.echo(
@@ -109,7 +125,10 @@ def check(file: Path, request_path: Path | None, profile: str, expect_status: st
                     "form": capture.kind,
                     "profile": profile,
                     "assumed": assumed,
-                    "exchanges": [{"step": step, "findings": [f.to_json() for f in findings]} for step, findings in judged],
+                    "exchanges": [
+                        {"step": step, "findings": [f.to_json() for f in findings], "clients": [client_note(o).to_json() for o in outcomes]}
+                        for step, findings, outcomes in judged
+                    ],
                 },
                 ensure_ascii=False,
                 indent=2,
@@ -117,5 +136,5 @@ def check(file: Path, request_path: Path | None, profile: str, expect_status: st
         )
     else:
         _print_text(file, capture.kind, assumed, judged)
-    failed = any(f.severity >= threshold for _, findings in judged for f in findings)
+    failed = any(f.severity >= threshold for _, findings, _ in judged for f in findings)
     sys.exit(EXIT_FINDINGS if failed else EXIT_OK)

@@ -18,7 +18,7 @@ import click
 from ..clients import ClientSetupError, client_status, default_cache_dir, install_clients
 from ._errors import EXIT_INPUT
 
-__all__ = ["clients"]
+__all__ = ["clients", "clients_option", "selected_clients"]
 
 _CACHE_HELP = "Cache folder (default: $CHAT_CONFORMANCE_CACHE, else $XDG_CACHE_HOME/chat-conformance, else ~/.cache/chat-conformance)."
 
@@ -83,3 +83,41 @@ def list_clients(cache_dir: Path | None, output_format: str) -> None:
 def status_clients(cache_dir: Path | None, output_format: str) -> None:
     """The same as `list`."""
     _status(cache_dir, output_format)
+
+
+# -- choosing the clients a run consults (run, check) -------------------------------------------
+
+
+def clients_option(func):
+    return click.option(
+        "--clients",
+        "clients_choice",
+        default="all",
+        show_default=True,
+        metavar="all|none|NAME,...",
+        help=(
+            "Real clients run on every answer (openai-python, openai-node, ai-sdk, langchain-openai): what breaks in them "
+            "is reported, and decides how loud a schema deviation is. `all`: every installed one; a missing one is named "
+            "on stderr with the command that installs it."
+        ),
+    )(func)
+
+
+def selected_clients(choice: str) -> tuple[str, ...]:
+    """The client names for `--clients`; prints one line per chosen client that cannot run."""
+    from ..clients import available_clients, drivers
+    from ..errors import UsageError, did_you_mean
+
+    known = list(drivers())
+    if choice.strip() == "none":
+        return ()
+    wanted = known if choice.strip() == "all" else [part.strip() for part in choice.split(",") if part.strip()]
+    unknown = [name for name in wanted if name not in known]
+    if unknown:
+        raise UsageError(f"--clients: unknown client {unknown[0]!r}{did_you_mean(unknown[0], known)} (known: {', '.join(known)}, or all, none)")
+    ready = set(available_clients())
+    statuses = {s.name: s for s in client_status()}
+    for name in wanted:
+        if name not in ready:
+            click.echo(f"chat-conformance: {name} is not installed, so its outcomes are not run; install it with: {statuses[name].install_command}", err=True)
+    return tuple(name for name in wanted if name in ready)

@@ -26,7 +26,7 @@ from ..runner import CaseResult, Mode, Runner, RunSettings, Verdict, build_reque
 from ..transport import Limits
 from ..validators import Severity, registry, resolve_rule_selection, rule_ids
 from ._check import check
-from ._clients import clients
+from ._clients import clients, clients_option, selected_clients
 from ._diff import diff, report
 from ._fuzz import fuzz
 from ._select import endpoint_options, select_endpoints
@@ -116,6 +116,7 @@ def cli() -> None:
 @click.option("--checks", multiple=True, metavar="RULE", help="Run only these rules (repeatable, or comma-separated; `all` for every rule).")
 @click.option("--exclude-checks", multiple=True, metavar="RULE", help="Skip these rules (repeatable, or comma-separated).")
 @click.option("--fail-on", type=click.Choice(["error", "warning"]), default="error", show_default=True, help="Lowest finding severity that makes the exit code 1.")
+@clients_option
 @click.option("--format", "output_format", type=click.Choice(["table", "json"]), default="table", show_default=True, help="Results as a table, or one JSON object per line.")
 @click.option("--quiet", "-q", is_flag=True, help="Print only failing results and the closing lines.")
 @click.option("--verbose", "-v", is_flag=True, help="Print every finding of every result in full (with evidence), and the skipped cases.")
@@ -175,11 +176,18 @@ def run(**params) -> None:
         max_response_bytes=int(params["max_response_mb"] * 2**20),
     )
     baseline = load_baseline(params["baseline"], known_rules=set(rule_ids())) if params["baseline"] else None
+    clients = selected_clients(params["clients_choice"])
     settings = RunSettings(
-        mode=mode, limits=limits, rules=rules, recordings_dir=params["recordings_dir"], repeat=params["repeat"], concurrency=params["concurrency"]
+        mode=mode,
+        limits=limits,
+        rules=rules,
+        recordings_dir=params["recordings_dir"],
+        repeat=params["repeat"],
+        concurrency=params["concurrency"],
+        clients=clients,
     )
     report_dir: Path = params["report_dir"]
-    header = run_header(mode, cases, endpoints, repeat=params["repeat"], baseline=str(params["baseline"]) if baseline else None)
+    header = run_header(mode, cases, endpoints, repeat=params["repeat"], baseline=str(params["baseline"]) if baseline else None, clients=clients)
     log = ResultsLog(report_dir, header)
     results: list[CaseResult] = []
 

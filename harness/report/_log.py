@@ -35,19 +35,31 @@ def now() -> str:
     return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _client() -> dict[str, Any]:
-    from ..validators._client import CLIENT_NAME, client_version
+def _clients(names: Sequence[str]) -> list[dict[str, Any]]:
+    """The real clients the run consulted, with their installed and pinned versions."""
+    if not names:
+        return []
+    from ..clients import client_status
 
-    return {"name": CLIENT_NAME, "version": client_version()}
+    statuses = {s.name: s for s in client_status()}
+    return [{"name": n, "version": statuses[n].installed, "pinned": statuses[n].pinned} for n in names if n in statuses]
 
 
-def run_header(mode: Mode, cases: Sequence[Case], endpoints: Sequence[Endpoint], *, repeat: int = 1, baseline: str | None = None) -> dict[str, Any]:
+def run_header(
+    mode: Mode,
+    cases: Sequence[Case],
+    endpoints: Sequence[Endpoint],
+    *,
+    repeat: int = 1,
+    baseline: str | None = None,
+    clients: Sequence[str] = (),
+) -> dict[str, Any]:
     """What a report needs to know besides the results: versions, endpoints, cases, rules."""
     return {
         "type": "run",
         "format": LOG_FORMAT,
         "harness_version": __version__,
-        "client": _client(),
+        "clients": _clients(clients),
         "mode": str(mode),
         "started": now(),
         "repeat": repeat,

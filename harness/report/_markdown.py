@@ -17,10 +17,10 @@ def _cell(text: str) -> str:
 def render_markdown(report: dict[str, Any], *, title: str = "Chat Completions conformance") -> str:
     endpoints = report["matrix"]["endpoints"]
     summary = report["summary"]["verdicts"]
-    client = report.get("client") or {}
+    clients = ", ".join(f"{c['name']} {c.get('version') or ''}".strip() for c in report.get("clients", ())) or "none"
     lines = [f"# {title}", ""]
     lines.append(
-        f"chat-conformance {report['harness_version']}, mode {report['mode']}, client {client.get('name')} {client.get('version')}"
+        f"chat-conformance {report['harness_version']}, mode {report['mode']}, clients {clients}"
         + (f", started {report['started']}" if report.get("started") else "")
         + (" — **interrupted: partial results**" if report.get("interrupted") else "")
     )
@@ -39,6 +39,7 @@ def render_markdown(report: dict[str, Any], *, title: str = "Chat Completions co
         lines += ["", "## Parameters", "", "| parameter | " + " | ".join(_cell(e) for e in endpoints) + " |", "|---|" + "---|" * len(endpoints)]
         for parameter, statuses in sorted(report["parameters"].items()):
             lines.append(f"| `{_cell(parameter)}` | " + " | ".join(statuses.get(e, "") for e in endpoints) + " |")
+    lines += _client_section(report, endpoints)
     problems = [r for r in report["results"] if r["verdict"] in ("fail", "flaky", "stale", "warn")]
     if problems:
         lines += ["", "## Findings", ""]
@@ -59,3 +60,25 @@ def render_markdown(report: dict[str, Any], *, title: str = "Chat Completions co
         if len(problems) > MAX_LISTED:
             lines.append(f"… and {len(problems) - MAX_LISTED} more results with findings: see report.json")
     return "\n".join(lines).rstrip() + "\n"
+
+
+_CLIENT_MARKS = {"breaks": "✗", "mis-assembles": "≠"}
+
+
+def _client_section(report: dict[str, Any], endpoints: list[str]) -> list[str]:
+    """Which feature breaks which client: per cell, the clients that break (✗) or mis-assemble (≠)."""
+    matrix = report.get("client_matrix") or {}
+    if not matrix.get("clients"):
+        return []
+    lines = ["", "## What real clients make of the answers", ""]
+    lines.append(f"Clients: {', '.join(matrix['clients'])}. ✗ breaks (raises), ≠ mis-assembles (hands over something other than what the server meant); an empty cell: every client was fine.")
+    lines += ["", "| feature | " + " | ".join(_cell(e) for e in endpoints) + " |", "|---|" + "---|" * len(endpoints)]
+    for feature in report["matrix"]["features"]:
+        row = matrix["cells"].get(feature, {})
+        cells = []
+        for endpoint in endpoints:
+            marks = [f"{name} {_CLIENT_MARKS[entry['outcome']]}" for name, entry in row.get(endpoint, {}).items() if entry["outcome"] in _CLIENT_MARKS]
+            cells.append(", ".join(marks))
+        if any(cells):
+            lines.append(f"| `{feature}` | " + " | ".join(cells) + " |")
+    return lines

@@ -46,12 +46,14 @@ def build_report(record: RunRecord) -> dict[str, Any]:
         if result.get("parameter_status"):
             parameters.setdefault(result["parameter"], {})[result["endpoint"]] = result["parameter_status"]
 
+    client_cells = _client_matrix(results)
+
     summary = Counter(r["verdict"] for r in results)
     known = sum(1 for r in results for f in r["findings"] if f.get("known"))
     return {
         "format": REPORT_FORMAT,
         "harness_version": header.get("harness_version"),
-        "client": header.get("client"),
+        "clients": header.get("clients", []),
         "mode": header.get("mode"),
         "started": header.get("started"),
         "finished": (record.end or {}).get("finished"),
@@ -70,7 +72,27 @@ def build_report(record: RunRecord) -> dict[str, Any]:
         },
         "matrix": {"features": features, "endpoints": endpoints, "cells": cells},
         "parameters": parameters,
+        "client_matrix": {"clients": [c["name"] for c in header.get("clients", [])], "cells": client_cells},
     }
+
+
+_OUTCOME_RANK = {"not-run": 0, "ok": 1, "mis-assembles": 2, "breaks": 3}
+
+
+def _client_matrix(results: list[dict[str, Any]]) -> dict[str, Any]:
+    """feature → endpoint → client → the worst outcome over the cell's answers, and each answer that
+    was not ok (case, step, outcome, detail): which feature breaks which client."""
+    cells: dict[str, Any] = {}
+    for result in results:
+        for exchange in result.get("exchanges", ()):
+            for client in exchange.get("clients", ()):
+                cell = cells.setdefault(result["feature"], {}).setdefault(result["endpoint"], {})
+                entry = cell.setdefault(client["name"], {"outcome": "not-run", "answers": []})
+                if _OUTCOME_RANK[client["outcome"]] > _OUTCOME_RANK[entry["outcome"]]:
+                    entry["outcome"] = client["outcome"]
+                if client["outcome"] not in ("ok", "not-run"):
+                    entry["answers"].append({"case": result["case"], "step": exchange["step"], "outcome": client["outcome"], "detail": client["detail"]})
+    return cells
 
 
 def strip_volatile(report: dict[str, Any]) -> dict[str, Any]:

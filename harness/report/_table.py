@@ -136,10 +136,14 @@ def _detail_lines(result: CaseResult, layout: _Layout) -> list[Text]:
         out += wrapped(line, _SEVERITY_STYLES[finding.severity])
         if finding.evidence:
             out += wrapped(f"evidence: {finding.evidence}", "dim", extra="  ")
+        for note in finding.clients:
+            version = f" {note.version}" if note.version else ""
+            out += wrapped(f"{note.outcome}: {note.name}{version}: {note.detail}", _CLIENT_STYLES.get(note.outcome), extra="  ")
     return out
 
 
 _SEVERITY_STYLES = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "dim"}
+_CLIENT_STYLES = {"breaks": "red", "mis-assembles": "red"}
 
 
 def render_table(results: Sequence[CaseResult], console: Console, *, verbose: bool = False, show_skips: bool = False) -> None:

@@ -60,6 +60,8 @@ class CaseResult:
     """Seconds, from the first step's answer: headers, first chunk, total (see timings_of)."""
     runs: list[str] | None = None
     """With --repeat K: the verdict of each run, in order."""
+    clients: list[dict[str, Any]] = field(default_factory=list)
+    """Per step: what each real client made of the answer ({"step", "clients": [{name, version, outcome, detail}]})."""
     first_content_chunk: int | None = field(default=None, repr=False)
     """Which chunk of the first answer brought generated output (for timings; not written out)."""
     exchanges: list[Exchange] = field(default_factory=list, repr=False)
@@ -116,6 +118,8 @@ class CaseResult:
         for key in ("skip_reason", "detail", "command", "origin", "parameter", "parameter_status", "timings", "runs"):
             if getattr(self, key) is not None:
                 out[key] = getattr(self, key)
+        if self.clients:
+            out["exchanges"] = self.clients
         if self.runs:
             out["pass_all"], out["pass_any"] = self.pass_all, self.pass_any
             out["pass_rate"] = round(sum(run in ("pass", "warn") for run in self.runs) / len(self.runs), 4)
@@ -137,6 +141,7 @@ class CaseResult:
             parameter=data.get("parameter"),
             timings=data.get("timings"),
             runs=data.get("runs"),
+            clients=list(data.get("exchanges", ())),
         )
 
 

@@ -38,7 +38,9 @@ from ..validators import (
     RECORDING_STALE,
     TRANSPORT_FAILURE,
     Finding,
+    ClientPanel,
     Location,
+    client_note,
     compare_stream_and_json,
     judge_exchange,
     registry,
@@ -85,6 +87,9 @@ class RunSettings:
     """Endpoint name -> what to call its server in recordings (e.g. "llama.cpp llama-server b6000");
     without one, the Server header of the answer."""
     environ: Mapping[str, str] | None = None
+    clients: tuple[str, ...] = ()
+    """Real clients to run on every answer (harness.clients names); none by default, the CLI picks
+    every installed one. Their outcomes weigh the findings (see harness.validators)."""
 
 
 def endpoint_redactor(endpoint: Endpoint) -> Redactor:
@@ -112,6 +117,7 @@ class Runner:
         self._limiters: dict[str, Any] = {}
         self._clients: dict[str, Any] = {}
         self._clients_lock = threading.Lock()
+        self._client_panel: ClientPanel | None = None
 
     def prepare(self, endpoints: Iterable[Endpoint]) -> None:
         """Fail early (ConfigError, exit 2) on credentials that cannot work, before any request."""
@@ -186,7 +192,21 @@ class Runner:
                 self._clients[endpoint.name] = new_client()
             return self._clients[endpoint.name]
 
+    def client_panel(self) -> ClientPanel | None:
+        """The real clients every answer is run through (one client layer for the whole run), or None."""
+        if not self.settings.clients:
+            return None
+        with self._clients_lock:
+            if self._client_panel is None:
+                from ..clients import ClientRunner
+
+                self._client_panel = ClientPanel(ClientRunner(), list(self.settings.clients))
+            return self._client_panel
+
     def close(self) -> None:
+        if self._client_panel is not None:
+            self._client_panel.runner.close()
+            self._client_panel = None
         for client in self._clients.values():
             client.close()
         self._clients.clear()
@@ -273,6 +293,7 @@ class Runner:
         findings: list[Finding] = []
         exchanges: list[Exchange] = []
         responses: dict[str, Any] = {}
+        client_outcomes: list[dict[str, Any]] = []
         first_content_chunk: int | None = None
         for step in case.steps:
             try:
@@ -296,9 +317,16 @@ class Runner:
                 exchanges.append(exchange)
                 findings.extend(_failure_findings(exchange))
                 judgement = judge_exchange(
-                    exchange, variant, request=variant_request.json(), profile=self._profile(case, endpoint), selected=self.settings.rules
+                    exchange,
+                    variant,
+                    request=variant_request.json(),
+                    profile=self._profile(case, endpoint),
+                    selected=self.settings.rules,
+                    clients=self.client_panel(),
                 )
                 findings.extend(judgement.findings)
+                if judgement.clients:
+                    client_outcomes.append({"step": variant.name, "clients": [client_note(o).to_json() for o in judgement.clients]})
                 completions.append(judgement.completion)
                 if len(exchanges) == 1:
                     first_content_chunk = judgement.first_content_chunk
@@ -310,7 +338,12 @@ class Runner:
         transport.finish()
         findings = _selected(findings, self.settings.rules, case)
         return CaseResult(
-            **base, verdict=verdict_for(findings), findings=findings, exchanges=exchanges, first_content_chunk=first_content_chunk
+            **base,
+            verdict=verdict_for(findings),
+            findings=findings,
+            exchanges=exchanges,
+            first_content_chunk=first_content_chunk,
+            clients=client_outcomes,
         )
 
     def _profile(self, case: Case, endpoint: Endpoint) -> str:

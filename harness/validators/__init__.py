@@ -2,6 +2,7 @@
 
 from ._accumulate import StreamAccumulator, accumulate_chunks
 from ._context import ExchangeFacts, FindingCollector, ParsedEvent, RuleContext
+from ._consequences import ClientPanel, client_note
 from ._differential import DIFFERENTIAL, compare_stream_and_json
 from ._engine import Judgement, StreamJudge, judge_exchange
 from ._findings import ClientNote, Effect, Finding, Location, Severity
@@ -30,6 +31,7 @@ __all__ = [
     "RULE_CRASHED",
     "TRANSPORT_FAILURE",
     "ClientNote",
+    "ClientPanel",
     "Effect",
     "ExchangeFacts",
     "Finding",
@@ -45,6 +47,7 @@ __all__ = [
     "StreamAccumulator",
     "StreamJudge",
     "accumulate_chunks",
+    "client_note",
     "compare_stream_and_json",
     "judge_exchange",
     "kind",

@@ -45,9 +45,6 @@ class ExchangeFacts:
     """How many SSE events the stream had (set by the engine)."""
     sse: Any = None
     """The stream's SSEDecoder (notes, line endings, a truncated last event), set by the engine."""
-    replay_events: Any = None
-    """A function giving the stream's events again from the start (set by the engine), for the
-    rare rule that must look twice (the real-client cross-check)."""
 
     @property
     def response(self) -> HTTPResponse | None:

@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from ..cases import Step
 from ..sse import SSEDecoder
@@ -32,6 +32,10 @@ try:  # a fast parser where it pays: about three times json.loads on small chunk
 except ImportError:  # pragma: no cover - orjson is a dependency; stay correct without it
     _loads = json.loads
 
+if TYPE_CHECKING:
+    from ..clients import ClientOutcome, RecordedAnswer
+    from ._consequences import ClientPanel
+
 __all__ = ["Judgement", "judge_exchange", "StreamJudge", "parse_event"]
 
 ChunkSource = Callable[[], Iterable[bytes]]
@@ -45,6 +49,8 @@ class Judgement:
     first_content_chunk: int | None = None
     """For a stream: the network chunk that brought the first generated output (text, reasoning,
     a tool call), for the time-to-first-content figure."""
+    clients: list[ClientOutcome] = field(default_factory=list)
+    """What each real client made of the answer (empty when no client was consulted)."""
 
 
 def parse_event(index: int, data: str) -> ParsedEvent:
@@ -54,15 +60,6 @@ def parse_event(index: int, data: str) -> ParsedEvent:
         return ParsedEvent(index, data, payload=_loads(data))
     except ValueError as exc:
         return ParsedEvent(index, data, error=str(exc))
-
-
-def _events(source: ChunkSource) -> Iterator[ParsedEvent]:
-    decoder = SSEDecoder()
-    for chunk in source():
-        for event in decoder.feed(chunk):
-            yield parse_event(event.index, event.data)
-    for event in decoder.flush():
-        yield parse_event(event.index, event.data)
 
 
 def _selected(selected: Iterable[str] | None, step: Step) -> list[Rule]:
@@ -181,7 +178,7 @@ def _has_output(payload: Any) -> bool:
 class StreamJudge:
     """Feed the raw stream bytes in arrival order; `finish()` returns the accumulated completion."""
 
-    def __init__(self, facts: ExchangeFacts, rules: list[Rule], collector: FindingCollector, *, fast_path: bool = True):
+    def __init__(self, facts: ExchangeFacts, rules: list[Rule], collector: FindingCollector, *, fast_path: bool = True, keep_events: int | None = None):
         self.facts = facts
         self.collector = collector
         self.decoder = SSEDecoder()
@@ -203,6 +200,10 @@ class StreamJudge:
             schemas = profile_schemas(facts.profile)
         self.steady = _SteadyState(schemas)
         self.fast_path = fast_path
+        self.keep_events = keep_events
+        self.kept: list[str] | None = [] if keep_events is not None else None
+        """With `keep_events` N: the data of the first N events and of every later event that is not a
+        steady-state text delta, a faithful reduction of a long stream for the clients to run on."""
         self.events = 0
         self.chunks = 0
         self.first_content_chunk: int | None = None
@@ -215,7 +216,10 @@ class StreamJudge:
     def _event(self, index: int, data: str) -> None:
         self.events += 1
         parsed = parse_event(index, data)
-        if self.fast_path and self.steady.fast(parsed.payload):
+        steady = self.fast_path and self.steady.fast(parsed.payload)
+        if self.kept is not None and (not steady or self.events <= self.keep_events):
+            self.kept.append(data)
+        if steady:
             choice = parsed.payload["choices"][0]
             if self.first_content_chunk is None and choice["delta"]["content"]:
                 self.first_content_chunk = self.chunks - 1
@@ -251,26 +255,31 @@ def judge_exchange(
     selected: Iterable[str] | None = None,
     chunks: ChunkSource | None = None,
     fast_path: bool = True,
+    clients: ClientPanel | None = None,
 ) -> Judgement:
-    """All applicable rules on one exchange. `chunks`, a function giving the body's chunks each
-    time it is called, replaces the response's stored chunks, so a file of any size is judged
-    without being held (and read again only if the real client must be consulted). `fast_path`
-    False makes every stream rule see every chunk (the property tests compare both ways)."""
+    """All applicable rules on one exchange, then (with `clients`) the real clients on its bytes,
+    whose outcomes weigh the findings (see `_consequences`).
+
+    `chunks`, a function giving the body's chunks each time it is called, replaces the response's
+    stored chunks, so a file of any size is judged without being held: a long stream is handed to
+    the clients as a faithful reduction made during the same pass. `fast_path` False makes every
+    stream rule see every chunk (the property tests compare both ways)."""
     facts = ExchangeFacts(exchange=exchange, step=step, request=request, profile=profile)
     collector = FindingCollector()
     response = exchange.response
     if response is None:
         return Judgement([], None)
     source: ChunkSource = chunks if chunks is not None else (lambda: response.chunks)
-    facts.replay_events = lambda: _events(source)
     rules = _selected(selected, step)
     for rule_ in rules:
         if _applies(rule_, facts):
             _run_function(rule_, facts, collector)
     success = 200 <= response.status < 300
     first_content_chunk = None
+    judge = None
     if facts.is_stream and success:
-        judge = StreamJudge(facts, [r for r in rules if r.applies == "stream"], collector, fast_path=fast_path)
+        keep = _client_event_limit(clients) if chunks is not None else None
+        judge = StreamJudge(facts, [r for r in rules if r.applies == "stream"], collector, fast_path=fast_path, keep_events=keep)
         for chunk in source():
             judge.feed(chunk)
         judge.finish()
@@ -282,4 +291,49 @@ def judge_exchange(
         for rule_ in rules:
             if rule_.applies == "completion":
                 _run_function(rule_, facts, collector)
-    return Judgement(collector.findings(), facts.completion, first_content_chunk)
+    findings = collector.findings()
+    outcomes: list[ClientOutcome] = []
+    if clients is not None:
+        from ._consequences import weigh
+
+        answer, reference = _client_answer(exchange, facts, judge, source if chunks is not None else None)
+        if answer is not None:
+            outcomes = clients.outcomes(answer, request, reference, stream=step.expects_stream, url=exchange.request.url)
+            findings = weigh(findings, outcomes, step=exchange.step, attempt=len(exchange.attempts))
+    return Judgement(findings, facts.completion, first_content_chunk, outcomes)
+
+
+def _client_event_limit(clients: ClientPanel | None) -> int | None:
+    if clients is None:
+        return None
+    return clients.runner.max_events
+
+
+def _client_answer(exchange: Exchange, facts: ExchangeFacts, judge: StreamJudge | None, lazy: ChunkSource | None) -> tuple[RecordedAnswer | None, Any]:
+    """The bytes the clients are handed, and the completion they are compared with.
+
+    In memory, the answer as it arrived (the client layer reduces a very long stream itself). Read
+    lazily from a file, a short stream is read again; a long one is the reduction the judge kept
+    while reading (its first events and every event that is not a steady-state text delta), whose
+    reference is the accumulation of just those events."""
+    from ..clients import RecordedAnswer
+
+    attempt = exchange.final
+    response = attempt.response
+    if response is None:
+        return None, None
+    failure = attempt.failure.kind if attempt.failure is not None else None
+    reference = facts.completion if isinstance(facts.completion, dict) else None
+    if lazy is None:
+        return RecordedAnswer.from_response(response, failure), reference
+    if judge is None or judge.kept is None or len(judge.kept) == judge.events:
+        return RecordedAnswer(response.status, tuple(response.headers), tuple(lazy()), failure), reference
+    kept = judge.kept
+    chunks = tuple(f"data: {data}\n\n".encode() for data in kept)
+    reduced = StreamAccumulator()
+    for data in kept:
+        parsed = parse_event(0, data)
+        if parsed.error is None and not parsed.done:
+            reduced.add(parsed.payload)
+    answer = RecordedAnswer(response.status, tuple(response.headers), chunks, failure, events_total=judge.events)
+    return answer, reduced.result()

@@ -154,26 +154,38 @@ class AfterFinish:
 
 @stream_rule(
     "tool-calls.index",
-    findings={"no-index": kind(Severity.ERROR, "a tool-call delta has no integer index")},
+    findings={
+        "no-index": kind(Severity.ERROR, "a tool-call delta has no integer index"),
+        "gap": kind(Severity.ERROR, "a new tool call starts at an index past the calls started so far"),
+    },
+    rationale="Every tool-call delta carries an integer index, the call's position in the message's tool_calls: clients merge deltas into calls by that index and append a new call at it, so the first call is 0 and each new one the next.",
+    citation=SPEC_CHUNK + " ChatCompletionMessageToolCallChunk (required: index); " + STREAM_STATE + " (a new index past the end of its list raises IndexError: the seed's sample stream starts at 1)",
     steady_state_safe=True,
-    rationale="Every tool-call delta carries an integer index: clients merge deltas into calls by that index.",
-    citation=SPEC_CHUNK + " ChatCompletionMessageToolCallChunk (required: index); " + STREAM_STATE,
 )
 class ToolCallIndexPresent:
     def __init__(self, ctx: RuleContext):
         self.ctx = ctx
+        self.started: dict[int, set[int]] = {}
 
     def on_event(self, event: ParsedEvent):
-        for _, position, choice in _choices(event.payload):
+        for choice_index, position, choice in _choices(event.payload):
             for number, call in _tool_call_deltas(choice):
                 index = call.get("index")
+                pointer = f"/choices/{position}/delta/tool_calls/{number}/index"
                 if not isinstance(index, int) or isinstance(index, bool):
-                    yield self.ctx.finding(
-                        "a tool-call delta has no integer index",
-                        event=event.index,
-                        pointer=f"/choices/{position}/delta/tool_calls/{number}/index",
-                        evidence=repr(index),
-                    )
+                    yield self.ctx.finding("a tool-call delta has no integer index", event=event.index, pointer=pointer, evidence=repr(index))
+                    continue
+                started = self.started.setdefault(choice_index, set())
+                if index not in started:
+                    if index > len(started):
+                        yield self.ctx.finding(
+                            f"a new tool call starts at index {index}, but only {len(started)} call(s) were started before it "
+                            "(clients append a new call at its index: openai-python indexes past its list)",
+                            code="gap",
+                            event=event.index,
+                            pointer=pointer,
+                        )
+                    started.add(index)
 
     def finish(self):
         return ()

@@ -1,0 +1,179 @@
+"""Severity from consequences: what real clients do with an answer decides how loud a shape
+finding is, and each client failure is attached to the finding that explains it.
+
+    run the clients        every selected client on the exact bytes of the answer
+    attach                 a client that breaks or mis-assembles is attached to the finding that
+                           explains it: one fact, one error, naming the clients it breaks
+    weigh shape findings   a field missing, null or extra against the schema is an error when a
+                           client breaks or mis-assembles on it, and info when every client that ran
+                           tolerates it ("tolerated by openai-python 3.57.0, ...")
+    the rest               a client failure no finding explains is `client.<name>`: an error, or a
+                           warning (a limitation of the client) when the answer is spec-valid
+
+Behaviour findings keep their declared severity whatever the clients do; they only name the
+clients. Which finding explains which failure is decided by what both are about: a difference
+the client made (its `aspect`: id, name, arguments, content, usage...) against what a finding's
+JSON pointer designates; an exception against the SSE event it was raised at.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+from ..clients import ClientOutcome, ClientRunner, Outcome, RecordedAnswer
+from ._findings import ClientNote, Finding, Location, Severity
+from ._registry import Nature, registry
+from ._rules_client import CLIENT_RULE_PREFIX, client_rule_id
+
+__all__ = ["ClientPanel", "client_note", "weigh"]
+
+_FAILED = (Outcome.BREAKS, Outcome.MIS_ASSEMBLES)
+_TOOL_CALL = frozenset({"tool_call", "count", "id", "name", "arguments"})
+_ANYTHING = frozenset({"*"})
+
+
+@dataclass
+class ClientPanel:
+    """The clients a run consults: the run's client layer (outcome cache, Node bridge) and which
+    clients (None: every registered one)."""
+
+    runner: ClientRunner
+    names: Sequence[str] | None = None
+
+    def outcomes(self, answer: RecordedAnswer, request: Mapping[str, Any] | None, reference: Mapping[str, Any] | None, *, stream: bool, url: str | None) -> list[ClientOutcome]:
+        if self.names is not None and not self.names:
+            return []
+        if request is None:
+            request = implied_request(reference, stream)
+        return self.runner.run(answer, request, reference, stream=stream, names=self.names, url=url)
+
+
+def implied_request(reference: Mapping[str, Any] | None, stream: bool) -> dict[str, Any]:
+    """For an answer whose request is unknown (`check` of a bare capture): a request that declares
+    every tool the answer calls (clients that dispatch by name refuse undeclared ones), asking for
+    a stream when the answer is one."""
+    names: list[str] = []
+    for choice in (reference or {}).get("choices") or ():
+        message = choice.get("message") if isinstance(choice, Mapping) else None
+        for call in (message or {}).get("tool_calls") or () if isinstance(message, Mapping) else ():
+            function = call.get("function") if isinstance(call, Mapping) else None
+            name = function.get("name") if isinstance(function, Mapping) else None
+            if isinstance(name, str) and name not in names:
+                names.append(name)
+    body: dict[str, Any] = {"model": (reference or {}).get("model") or "unknown", "messages": [{"role": "user", "content": "(unknown)"}]}
+    if names:
+        body["tools"] = [{"type": "function", "function": {"name": name, "parameters": {"type": "object"}}} for name in names]
+    if stream:
+        body["stream"] = True
+    return body
+
+
+def client_note(outcome: ClientOutcome) -> ClientNote:
+    return ClientNote(outcome.name, outcome.version, str(outcome.outcome), outcome.detail)
+
+
+def _label(outcome: ClientOutcome) -> str:
+    return f"{outcome.name} {outcome.version}" if outcome.version else outcome.name
+
+
+def _aspects(finding: Finding) -> frozenset[str]:
+    """What a finding is about, read from its JSON pointer; no pointer: the whole answer."""
+    pointer = finding.location.pointer or ""
+    if not pointer:
+        return _ANYTHING
+    parts = pointer.split("/")
+    if "tool_calls" in parts or "function_call" in parts:
+        # A delta-level fault (index, repeated id or name) can cost a client any part of the call.
+        if "delta" in parts or parts[-1] in ("index", "tool_calls"):
+            return _TOOL_CALL
+        last = parts[-1]
+        return frozenset({"name"} if last == "name" else {"arguments"} if last == "arguments" else {"id"} if last == "id" else _TOOL_CALL)
+    last = parts[-1]
+    if last in ("content", "refusal", "role", "finish_reason"):
+        return frozenset({"content" if last == "refusal" else last})
+    if parts[1] == "usage":
+        return frozenset({"usage"})
+    if pointer == "/choices":
+        return frozenset({"choices", "count"})
+    if len(parts) == 2 and last in ("id", "object", "created", "model", "system_fingerprint"):
+        return frozenset({"chunk"})
+    return frozenset({"chunk", last})
+
+
+def _rank(finding: Finding) -> tuple:
+    """Preference among findings that explain the same failure: behaviour before shape, the
+    louder first, the earliest event first."""
+    nature = registry()[finding.rule].nature if finding.rule in registry() else Nature.BEHAVIOUR
+    event = finding.location.event if finding.location.event is not None else -1
+    return (nature is Nature.SHAPE, -finding.severity, event)
+
+
+def _explains(finding: Finding, outcome: ClientOutcome) -> bool:
+    aspects = _aspects(finding)
+    if outcome.outcome is Outcome.MIS_ASSEMBLES:
+        wanted = {d.aspect for d in outcome.differences} or {"*"}
+        return aspects is _ANYTHING or bool(aspects & wanted)
+    return True  # an exception says nothing of its cause: the event decides (see _explaining)
+
+
+def _explaining(candidates: list[Finding], outcome: ClientOutcome) -> Finding | None:
+    fitting = [f for f in candidates if _explains(f, outcome)]
+    raised_at = outcome.raised.event if outcome.raised is not None else None
+    if outcome.outcome is Outcome.BREAKS and raised_at is not None:
+        # A client raises where the fault reached it: a finding at that event, else one about the
+        # whole answer (no event), else the nearest before it; never one after it.
+        def place(f: Finding) -> tuple:
+            event = f.location.event
+            return (0, 0) if event == raised_at else (1, 0) if event is None else (2, raised_at - event)
+
+        at_or_before = [f for f in fitting if f.location.event is None or f.location.event <= raised_at]
+        return min(at_or_before, key=lambda f: (_rank(f)[0], place(f), _rank(f)[1])) if at_or_before else None
+    return min(fitting, key=_rank) if fitting else None
+
+
+def weigh(findings: list[Finding], outcomes: Sequence[ClientOutcome], *, step: str, attempt: int) -> list[Finding]:
+    """The findings of one answer with the clients' outcomes attached, shape findings weighed by
+    them, and a `client.<name>` finding for each client failure no finding explains."""
+    ran = [o for o in outcomes if o.outcome is not Outcome.NOT_RUN]
+    if not ran:
+        return findings
+    nature = {f.rule: (registry()[f.rule].nature if f.rule in registry() else Nature.BEHAVIOUR) for f in findings}
+    candidates = [f for f in findings if not f.rule.startswith(CLIENT_RULE_PREFIX) and (f.severity > Severity.INFO or nature[f.rule] is Nature.SHAPE)]
+    attached: dict[int, list[ClientOutcome]] = {}
+    unexplained: list[ClientOutcome] = []
+    for outcome in ran:
+        if outcome.outcome not in _FAILED:
+            continue
+        target = _explaining(candidates, outcome)
+        if target is None:
+            unexplained.append(outcome)
+        else:
+            attached.setdefault(id(target), []).append(outcome)
+    tolerated_by = ", ".join(_label(o) for o in ran)
+    weighed = []
+    for finding in findings:
+        failing = attached.get(id(finding), [])
+        notes = tuple(client_note(o) for o in failing)
+        if nature[finding.rule] is Nature.SHAPE:
+            if failing:
+                names = ", ".join(_label(o) for o in failing)
+                finding = replace(finding, severity=Severity.ERROR, message=f"{finding.message} ({names} {'breaks' if len(failing) == 1 else 'break'} or mis-assembles on it)")
+            else:
+                finding = replace(finding, severity=Severity.INFO, message=f"{finding.message} (tolerated by {tolerated_by})")
+        weighed.append(replace(finding, clients=notes) if notes else finding)
+    spec_valid = not any(f.severity > Severity.INFO or nature[f.rule] is Nature.SHAPE for f in findings)
+    for outcome in unexplained:
+        weighed.append(_client_finding(outcome, spec_valid=spec_valid, step=step, attempt=attempt))
+    return weighed
+
+
+def _client_finding(outcome: ClientOutcome, *, spec_valid: bool, step: str, attempt: int) -> Finding:
+    code = "limitation" if spec_valid else str(outcome.outcome)
+    pointer = outcome.differences[0].path if outcome.differences else None
+    event = outcome.raised.event if outcome.raised is not None else None
+    what = "fails on" if spec_valid else "breaks on" if outcome.outcome is Outcome.BREAKS else "mis-assembles"
+    message = f"{_label(outcome)} {what} {'this spec-valid answer' if spec_valid else 'the answer'}: {outcome.detail}"
+    finding = registry()[client_rule_id(outcome.name)].make(message, code=code, location=Location(step=step, attempt=attempt, event=event, pointer=pointer))
+    return replace(finding, clients=(client_note(outcome),))
