@@ -130,7 +130,15 @@ def _explaining(candidates: list[Finding], outcome: ClientOutcome) -> Finding | 
 
         at_or_before = [f for f in fitting if f.location.event is None or f.location.event <= raised_at]
         return min(at_or_before, key=lambda f: (_rank(f)[0], place(f), _rank(f)[1])) if at_or_before else None
-    return min(fitting, key=_rank) if fitting else None
+    # Among findings about the same part, the one naming the very field that differs (an id, a
+    # name, the arguments) explains best.
+    fields = [d.path.rsplit("/", 1)[-1] for d in outcome.differences]
+
+    def specific(f: Finding) -> int:
+        last = (f.location.pointer or "").rsplit("/", 1)[-1]
+        return -sum(1 for name in fields if name == last)
+
+    return min(fitting, key=lambda f: (_rank(f)[0], _rank(f)[1], specific(f), _rank(f)[2])) if fitting else None
 
 
 def weigh(findings: list[Finding], outcomes: Sequence[ClientOutcome], *, step: str, attempt: int) -> list[Finding]:
