@@ -19,7 +19,7 @@ import click
 
 from .._version import __version__
 from ..cases import Case, bundled_cases_dir, load_cases
-from ..endpoints import Endpoint, bundled_endpoints, find_config, load_config
+from ..endpoints import Endpoint, bundled_endpoints, endpoint_kinds, find_config, load_config
 from ..errors import UsageError, did_you_mean
 from ..report import ResultsLog, exit_explanation, run_header, write_reports
 from ..runner import CaseResult, Mode, Runner, RunSettings, Verdict, build_request, curl_command, load_baseline
@@ -255,12 +255,12 @@ def _print_results(results: list[CaseResult], output_format: str, quiet: bool, v
 
 
 @cli.command(name="list")
-@click.argument("what", type=click.Choice(["cases", "endpoints", "all"]), default="all")
+@click.argument("what", type=click.Choice(["cases", "endpoints", "kinds", "all"]), default="all")
 @_case_options
 @click.option("--config", type=click.Path(path_type=Path), help="Endpoint config file (default: ./chat-conformance.yaml if present).")
 @handle_input_errors
 def list_command(what: str, **params) -> None:
-    """List the cases (id, feature, endpoint kinds, documented source) and the endpoints."""
+    """List the cases (id, feature, endpoint kinds, documented source), the endpoints and the endpoint kinds."""
     console = _console()
     from rich.table import Table
 
@@ -284,6 +284,15 @@ def list_command(what: str, **params) -> None:
 
         for endpoint in endpoints.values():
             table.add_row(endpoint.name, endpoint.kind, endpoint.model or "", endpoint.auth.type, chat_completions_url(endpoint))
+        console.print(table)
+    if what in ("kinds", "all"):
+        kinds = endpoint_kinds()
+        table = Table(title=f"{len(kinds)} endpoint kinds", title_justify="left", header_style="bold")
+        for column in ("kind", "needs", "own settings", "auth", "profile", "what it is"):
+            table.add_column(column, overflow="fold", no_wrap=column == "kind")
+        for kind in kinds.values():
+            own = ", ".join(f"{name} ({setting.description})" for name, setting in kind.settings.items())
+            table.add_row(kind.name, ", ".join(kind.required), own, kind.default_auth, kind.default_profile, kind.description)
         console.print(table)
 
 
