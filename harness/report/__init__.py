@@ -1,20 +1,27 @@
 """Showing results: the terminal table, results.jsonl, and the reports built from it."""
 
+# Importing the built-in reporters registers them, in this order (the order they are written and listed).
+from ._builtin import HtmlReporter, JsonReporter, JUnitReporter, MarkdownReporter
 from ._diff import ReportDiff, diff_reports, load_report
 from ._junit import render_junit
 from ._log import RESULTS_FILE, ResultsLog, RunRecord, read_results, run_header
 from ._markdown import render_markdown
 from ._model import VERDICT_ORDER, build_report, cell_verdict, strip_volatile
+from ._reporter import Reporter, report_files, reporters, unregister_reporter
 from ._rules_doc import rules_markdown
 from ._table import VERDICT_STYLES, exit_explanation, render_table, summary_line
-from ._write import REPORT_FILES, write_atomic, write_reports
+from ._write import write_atomic, write_reports
 
 __all__ = [
-    "REPORT_FILES",
     "RESULTS_FILE",
     "VERDICT_ORDER",
     "VERDICT_STYLES",
+    "HtmlReporter",
+    "JUnitReporter",
+    "JsonReporter",
+    "MarkdownReporter",
     "ReportDiff",
+    "Reporter",
     "ResultsLog",
     "RunRecord",
     "build_report",
@@ -26,10 +33,13 @@ __all__ = [
     "render_junit",
     "render_markdown",
     "render_table",
+    "report_files",
+    "reporters",
     "rules_markdown",
     "run_header",
     "strip_volatile",
     "summary_line",
+    "unregister_reporter",
     "write_atomic",
     "write_reports",
 ]
