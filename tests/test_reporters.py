@@ -18,7 +18,7 @@ from click.testing import CliRunner
 from harness.cli import cli
 from harness.report import Reporter, report_files, reporters, unregister_reporter
 
-BUILT_IN = ("report.json", "junit.xml", "report.md", "report.html")
+BUILT_IN = ("report.json", "junit.xml", "report.md", "report.html", "github-summary.md")
 
 
 @pytest.fixture(scope="module")
@@ -41,7 +41,7 @@ def csv_reporter():
 
 def test_the_built_in_reporters_in_order() -> None:
     assert report_files()[: len(BUILT_IN)] == BUILT_IN
-    assert list(reporters())[: len(BUILT_IN)] == ["json", "junit", "markdown", "html"]
+    assert list(reporters())[: len(BUILT_IN)] == ["json", "junit", "markdown", "html", "github-summary"]
     with pytest.raises(TypeError):
         reporters()["json"] = reporters()["html"]  # type: ignore[index]
 
@@ -65,7 +65,7 @@ def test_a_reporter_added_in_one_file_is_written_listed_and_rebuilt(tmp_path: Pa
     assert list(csv.reader((out / "verdicts.csv").read_text().splitlines())) == rows
     # The --report-dir help lists the registered files when it is shown.
     help_text = " ".join(runner.invoke(cli, ["run", "--help"]).output.split())
-    assert "report.md, report.html, verdicts.csv go." in help_text
+    assert "report.html, github-summary.md, verdicts.csv go." in help_text
     # Atomic writes leave no temporary files behind.
     assert sorted(p.name for p in out.iterdir()) == sorted([*BUILT_IN, "verdicts.csv", "results.jsonl"])
 

@@ -2,6 +2,7 @@
 
 # Importing the built-in reporters registers them, in this order (the order they are written and listed).
 from ._builtin import HtmlReporter, JsonReporter, JUnitReporter, MarkdownReporter
+from ._github import PER_RULE, STEP_SUMMARY_ENV, SUMMARY_BUDGET, GitHubSummaryReporter, render_github_summary
 from ._diff import ReportDiff, diff_reports, load_report
 from ._junit import render_junit
 from ._log import RESULTS_FILE, ResultsLog, RunRecord, read_results, run_header
@@ -13,9 +14,13 @@ from ._table import VERDICT_STYLES, exit_explanation, render_table, summary_line
 from ._write import write_atomic, write_reports
 
 __all__ = [
+    "PER_RULE",
     "RESULTS_FILE",
+    "STEP_SUMMARY_ENV",
+    "SUMMARY_BUDGET",
     "VERDICT_ORDER",
     "VERDICT_STYLES",
+    "GitHubSummaryReporter",
     "HtmlReporter",
     "JUnitReporter",
     "JsonReporter",
@@ -30,6 +35,7 @@ __all__ = [
     "exit_explanation",
     "load_report",
     "read_results",
+    "render_github_summary",
     "render_junit",
     "render_markdown",
     "render_table",
