@@ -18,6 +18,8 @@ from click.testing import CliRunner
 from harness.cli import cli
 from harness.report import Reporter, report_files, reporters, unregister_reporter
 
+from .conftest import REPO
+
 BUILT_IN = ("report.json", "junit.xml", "report.md", "report.html", "github-summary.md")
 
 
@@ -44,6 +46,13 @@ def test_the_built_in_reporters_in_order() -> None:
     assert list(reporters())[: len(BUILT_IN)] == ["json", "junit", "markdown", "html", "github-summary"]
     with pytest.raises(TypeError):
         reporters()["json"] = reporters()["html"]  # type: ignore[index]
+
+
+def test_the_readme_reports_table_lists_every_built_in_reporter() -> None:
+    readme = (REPO / "README.md").read_text()
+    section = readme.split("\n## Reports\n", 1)[1].split("\n## ", 1)[0]
+    documented = [line.split("`")[1] for line in section.splitlines() if line.startswith("| `")]
+    assert documented == list(BUILT_IN)
 
 
 def test_a_reporter_added_in_one_file_is_written_listed_and_rebuilt(tmp_path: Path, csv_reporter) -> None:
