@@ -207,7 +207,7 @@ def adhoc_endpoint(
         raise UsageError(f"endpoint name {name!r} must match {_NAME.pattern}")
 
     try:
-        auth_spec = AuthSpec(type=cast(AuthType, spec.default_auth)) if auth is None else parse_auth(auth)
+        auth_spec = parse_auth(spec.default_auth if auth is None else auth)
     except ValueError as exc:
         raise UsageError(f"--auth: {exc}") from None
     fields: dict[str, Any] = {key: value for key, value in given.items() if value is not None}
@@ -318,7 +318,7 @@ class _EndpointReader:
                     "headers",
                     header,
                 )
-        auth = self.auth(raw["auth"]) if "auth" in raw else AuthSpec(type=cast(AuthType, kind.default_auth))
+        auth = self.auth(raw["auth"]) if "auth" in raw else parse_auth(kind.default_auth)
         try:
             return Endpoint(name=self.name, kind=kind.name, auth=auth, **settings)
         except ValueError as exc:

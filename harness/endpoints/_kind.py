@@ -20,7 +20,8 @@ What a kind declares:
 - `required`: the fields an endpoint of this kind must set (`required_fields` may add more);
 - `endpoint_fields`: the fields of `Endpoint` beyond `COMMON_FIELDS` it uses (the Vertex kinds:
   project, location, ...), and `settings`: fields of its own, kept in `Endpoint.settings`;
-- `default_auth` and `default_profile` (the schema profile answers are judged by);
+- `default_auth` (the short form of `auth:`: google, none, bearer or bearer:ENV_VAR) and
+  `default_profile` (the schema profile answers are judged by: openai or vertex);
 - `environment`: fields that ad-hoc flags take from an environment variable when not given;
 - `url_overrides`: the fields a case may override for its own requests (a case file's `vertex:`
   section), and `build_url`, the Chat Completions URL itself.
@@ -184,8 +185,15 @@ def _register(kind: EndpointKind) -> None:
             f"endpoint kind {kind.name!r} registered twice ({other.__module__}.{other.__qualname__} "
             f"and {cls.__module__}.{cls.__qualname__})"
         )
+    from ._config import PROFILES, parse_auth
     from ._model import ENDPOINT_FIELDS
 
+    try:
+        parse_auth(kind.default_auth)
+    except ValueError as exc:
+        raise ValueError(f"endpoint kind {kind.name}: default_auth: {exc}") from None
+    if kind.default_profile not in PROFILES:
+        raise ValueError(f"endpoint kind {kind.name}: default_profile {kind.default_profile!r} is not one of {', '.join(PROFILES)}")
     for setting in kind.settings:
         # A setting named like a field of Endpoint would be read from two places.
         if setting in ENDPOINT_FIELDS or not _SETTING.match(setting):
