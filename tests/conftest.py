@@ -13,6 +13,9 @@ import pytest
 for _name in ("COLUMNS", "LINES"):
     os.environ[_name] = ""
     del os.environ[_name]
+# Run on GitHub Actions, every `chat-conformance run` a test starts would append its job summary to
+# the real one of this step; the tests that check the summary set the variable themselves.
+os.environ.pop("GITHUB_STEP_SUMMARY", None)
 
 REPO = Path(__file__).resolve().parent.parent
 # The reference material sits beside the repository; CHAT_CONFORMANCE_SHARED points elsewhere.

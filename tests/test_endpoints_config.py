@@ -190,7 +190,7 @@ BAD_CONFIGS = [
     pytest.param(
         "endpoints:\n  a:\n    kind: vertx\n",
         {},
-        "3: endpoints.a.kind: unknown kind 'vertx'; use one of vertex, vertex-endpoint, openai-compatible",
+        "3: endpoints.a.kind: unknown kind 'vertx' (did you mean vertex?); use one of vertex, vertex-endpoint, openai-compatible",
         id="unknown-kind",
     ),
     pytest.param(
@@ -456,7 +456,7 @@ def test_adhoc_bearer_defaults_to_chat_conformance_token() -> None:
         ),
         (
             {"kind": "ollama", "base_url": "http://h", "model": None, "auth": None},
-            "--kind 'ollama' is not a kind; use one of vertex, vertex-endpoint, openai-compatible",
+            "--kind: unknown kind 'ollama'; use one of vertex, vertex-endpoint, openai-compatible",
         ),
         (
             {"kind": "openai-compatible", "base_url": "http://h", "model": None, "auth": None, "project": "p"},

@@ -44,7 +44,7 @@ CASE_ERRORS = [
     ("bad YAML", GOOD.replace("title: a good case", "title: [unclosed"), "bad.yaml:3: invalid YAML"),
     ("unknown key", GOOD.replace("feature:", "strem: true\nfeature:"), "bad.yaml:4: unknown key 'strem'"),
     ("wrong type", GOOD.replace("applies_to: [openai-compatible]", "applies_to: openai-compatible"), "bad.yaml:5: applies_to: 'openai-compatible' is not of type 'array'"),
-    ("unknown kind", GOOD.replace("[openai-compatible]", "[openai]"), "bad.yaml:5: applies_to/0: 'openai' is not one of"),
+    ("unknown kind", GOOD.replace("[openai-compatible]", "[openai-compatibel]"), "bad.yaml:5: applies_to/0: unknown kind 'openai-compatibel' (did you mean openai-compatible?); use one of vertex, vertex-endpoint, openai-compatible"),
     ("missing field", GOOD.replace("feature: chat.basic\n", ""), "'feature' is a required property"),
     ("duplicate key", GOOD.replace("feature: chat.basic", "feature: chat.basic\nfeature: x"), "bad.yaml:5: duplicate key 'feature' (first at line 4)"),
     ("unknown placeholder", GOOD.replace('"{model}"', '"{modle}"'), "bad.yaml:10: unknown placeholder {modle}"),

@@ -16,6 +16,7 @@ import jsonschema
 
 from .._resources import bundled_dir
 from .._yamlio import Lines, load_yaml_file
+from ..endpoints import endpoint_kinds, unknown_kind_message
 from ..errors import CaseError
 from ._model import Case, Expect, Source, Step
 from ._render import is_known_placeholder, iter_placeholders, iter_step_refs
@@ -92,6 +93,11 @@ def load_case_file(path: Path, *, known_rules: Collection[str], recordings_dir: 
     error = _schema_error(data, lines, path)
     if error is not None:
         raise error
+    # Kinds come from the registry, not from the schema, so a kind added in one file is valid here.
+    kinds = endpoint_kinds()
+    for number, kind in enumerate(data["applies_to"]):
+        if kind not in kinds:
+            raise CaseError(f"applies_to/{number}: {unknown_kind_message(kind)}", path=path, line=lines.line_of(["applies_to", number]))
 
     steps: list[Step] = []
     for number, raw in enumerate(data["steps"]):
@@ -152,7 +158,7 @@ def load_case_file(path: Path, *, known_rules: Collection[str], recordings_dir: 
         path=path,
         tags=tuple(data.get("tags", ())),
         description=data.get("description"),
-        vertex=data.get("vertex", {}),
+        url_overrides=data.get("vertex", {}),
         profile=data.get("profile"),
         parameter=data.get("parameter"),
         recordings_dir=recordings_dir,

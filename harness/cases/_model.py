@@ -72,7 +72,9 @@ class Case:
     path: Path
     tags: tuple[str, ...] = ()
     description: str | None = None
-    vertex: Mapping[str, str] = field(default_factory=dict)
+    url_overrides: Mapping[str, str] = field(default_factory=dict)
+    """The case file's `vertex:` section: values (location, api_version) that replace the
+    endpoint's own for this case's requests, on the kinds that take them."""
     profile: str | None = None
     """Overrides the endpoint's schema profile for this case."""
     parameter: str | None = None

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from ..report import RESULTS_FILE, diff_reports, load_report, write_reports
+from ..report import RESULTS_FILE, diff_reports, load_report, report_files, write_reports
 from ..errors import UsageError
 from ._errors import EXIT_FINDINGS, EXIT_OK, handle_input_errors
 
@@ -47,9 +47,10 @@ def diff(old: Path, new: Path, output_format: str) -> None:
 @click.argument("report_dir", type=click.Path(path_type=Path))
 @handle_input_errors
 def report(report_dir: Path) -> None:
-    """Rebuild report.json, junit.xml, report.md and report.html from REPORT_DIR/results.jsonl
-    (for instance after a run was killed)."""
+    """Rebuild every report (each registered format: report.json, junit.xml, report.md, ...) from
+    REPORT_DIR/results.jsonl, for instance after a run was killed."""
     if not (report_dir / RESULTS_FILE).is_file():
         raise UsageError(f"{report_dir / RESULTS_FILE} does not exist")
     built = write_reports(report_dir)
-    click.echo(f"{report_dir}/: {built['summary']['results']} result(s){' (interrupted run)' if built['interrupted'] else ''}")
+    interrupted = " (interrupted run)" if built["interrupted"] else ""
+    click.echo(f"{report_dir}/: {built['summary']['results']} result(s){interrupted}; wrote {', '.join(report_files())}")

@@ -19,9 +19,9 @@ import click
 
 from .._version import __version__
 from ..cases import Case, bundled_cases_dir, load_cases
-from ..endpoints import Endpoint, bundled_endpoints, find_config, load_config
+from ..endpoints import Endpoint, bundled_endpoints, endpoint_kinds, find_config, load_config
 from ..errors import UsageError, did_you_mean
-from ..report import ResultsLog, exit_explanation, run_header, write_reports
+from ..report import RESULTS_FILE, ResultsLog, exit_explanation, report_files, reporters, run_header, write_reports
 from ..runner import CaseResult, Mode, Runner, RunSettings, Verdict, build_request, curl_command, load_baseline
 from ..transport import Limits
 from ..validators import Severity, registry, resolve_rule_selection, rule_ids
@@ -29,6 +29,7 @@ from ._check import check
 from ._clients import clients, clients_option, selected_clients
 from ._diff import diff, report
 from ._fuzz import fuzz
+from ._options import LazyHelpOption
 from ._select import endpoint_options, select_endpoints
 from ._errors import EXIT_FINDINGS, EXIT_INTERRUPTED, EXIT_OK, handle_input_errors
 
@@ -129,10 +130,11 @@ def cli() -> None:
 @click.option("--max-response-mb", type=float, default=Limits.max_response_bytes / 2**20, show_default=True, help="Largest response body read, in MiB.")
 @click.option(
     "--report-dir",
+    cls=LazyHelpOption,
     type=click.Path(path_type=Path),
     default=Path("reports/latest"),
     show_default=True,
-    help="Where results.jsonl (written as results arrive) and report.json, junit.xml, report.md, report.html go.",
+    help=lambda: f"Where {RESULTS_FILE} (written as results arrive) and {', '.join(report_files())} go.",
 )
 @click.option("--baseline", type=click.Path(path_type=Path), help="Known quirks per endpoint: matching findings are reported as known and do not fail the run.")
 @click.option("--repeat", type=click.IntRange(1, 100), default=1, show_default=True, help="Run each case K times: pass^k, pass@k, and `flaky` when runs disagree.")
@@ -206,13 +208,15 @@ def run(**params) -> None:
     write_reports(report_dir)
     threshold = Severity.parse(params["fail_on"])
     _print_results(results, params["output_format"], params["quiet"], params["verbose"], params["show_skips"])
-    html = report_dir / "report.html"
-    click.echo(f"reports: {html} (and report.json, junit.xml, report.md, results.jsonl in {report_dir}/)", err=True)
+    click.echo(f"reports in {report_dir}/: {', '.join([*report_files(), RESULTS_FILE])}", err=True)
+    # The page to open for the evidence, when the HTML reporter is registered.
+    page = reporters().get("html")
+    html = str(report_dir / page.filename) if page else None
     if interrupted:
         click.echo(f"exit {EXIT_INTERRUPTED}: interrupted; {len(results)} finished result(s) kept in the reports", err=True)
         sys.exit(EXIT_INTERRUPTED)
     bundled = mode is Mode.REPLAY and not params["recordings_dir"] and _all_bundled(endpoints)
-    code, why = exit_explanation(results, threshold, report_html=str(html), bundled_replay=bundled)
+    code, why = exit_explanation(results, threshold, report_html=html, bundled_replay=bundled)
     for line in why:
         click.echo(line, err=True)
     sys.exit(EXIT_FINDINGS if code else EXIT_OK)
@@ -264,12 +268,12 @@ def _print_results(results: list[CaseResult], output_format: str, quiet: bool, v
 
 
 @cli.command(name="list")
-@click.argument("what", type=click.Choice(["cases", "endpoints", "all"]), default="all")
+@click.argument("what", type=click.Choice(["cases", "endpoints", "kinds", "all"]), default="all")
 @_case_options
 @click.option("--config", type=click.Path(path_type=Path), help="Endpoint config file (default: ./chat-conformance.yaml if present).")
 @handle_input_errors
 def list_command(what: str, **params) -> None:
-    """List the cases (id, feature, endpoint kinds, documented source) and the endpoints."""
+    """List the cases (id, feature, endpoint kinds, documented source), the endpoints and the endpoint kinds."""
     console = _console()
     from rich.table import Table
 
@@ -293,6 +297,15 @@ def list_command(what: str, **params) -> None:
 
         for endpoint in endpoints.values():
             table.add_row(endpoint.name, endpoint.kind, endpoint.model or "", endpoint.auth.type, chat_completions_url(endpoint))
+        console.print(table)
+    if what in ("kinds", "all"):
+        kinds = endpoint_kinds()
+        table = Table(title=f"{len(kinds)} endpoint kinds", title_justify="left", header_style="bold")
+        for column in ("kind", "needs", "own settings", "auth", "profile", "what it is"):
+            table.add_column(column, overflow="fold", no_wrap=column == "kind")
+        for kind in kinds.values():
+            own = ", ".join(f"{name} ({setting.description})" for name, setting in kind.settings.items())
+            table.add_row(kind.name, ", ".join(kind.required), own, kind.default_auth, kind.default_profile, kind.description)
         console.print(table)
 
 

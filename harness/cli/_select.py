@@ -6,11 +6,20 @@ from pathlib import Path
 
 import click
 
-from ..endpoints import Endpoint, adhoc_endpoint, bundled_endpoints, find_config, load_config
+from ..endpoints import API_VERSIONS, Endpoint, adhoc_endpoint, bundled_endpoints, endpoint_kinds, find_config, kind_names, load_config
 from ..errors import UsageError, did_you_mean
 from ..runner import Mode
+from ._options import LazyHelpOption, RegistryChoice
 
 __all__ = ["endpoint_options", "select_endpoints"]
+
+# The kind of an ad-hoc endpoint when flags describe one without --kind: a local server.
+DEFAULT_ADHOC_KIND = "openai-compatible"
+
+
+def _kind_help() -> str:
+    kinds = "; ".join(f"{kind.name}: {kind.description}" for kind in endpoint_kinds().values())
+    return f"Ad-hoc endpoint kind; with the flags below it replaces the bundled and configured endpoints. Kinds: {kinds}."
 
 
 def endpoint_options(func):
@@ -18,18 +27,21 @@ def endpoint_options(func):
     options = [
         click.option("--config", type=click.Path(path_type=Path), help="Endpoint config file (default: ./chat-conformance.yaml if present)."),
         click.option("--endpoint", "endpoint_names", multiple=True, metavar="NAME", help="Only this endpoint (repeatable)."),
-        click.option(
-            "--kind",
-            type=click.Choice(["vertex", "vertex-endpoint", "openai-compatible"]),
-            help="Ad-hoc endpoint kind; with the flags below it replaces the bundled and configured endpoints.",
-        ),
+        click.option("--kind", cls=LazyHelpOption, type=RegistryChoice(kind_names, "kind"), help=_kind_help),
         click.option("--base-url", help="openai-compatible: the URL before /chat/completions. Vertex kinds: only scheme, host and port."),
         click.option("--model", help="What {model} becomes in the cases."),
         click.option("--auth", help="google | none | bearer[:ENVVAR] (default ENVVAR: CHAT_CONFORMANCE_TOKEN)."),
         click.option("--project", help="Vertex project id."),
         click.option("--location", help="Vertex location, e.g. us-central1 or global."),
-        click.option("--api-version", type=click.Choice(["v1", "v1beta1"]), help="Vertex API version."),
+        click.option("--api-version", type=click.Choice(API_VERSIONS), help="Vertex API version."),
         click.option("--endpoint-id", help="vertex-endpoint: the deployed endpoint's id."),
+        click.option(
+            "--setting",
+            "settings",
+            multiple=True,
+            metavar="NAME=VALUE",
+            help="A setting the ad-hoc endpoint's kind defines (repeatable; `chat-conformance list kinds` shows them).",
+        ),
     ]
     for option in reversed(options):
         func = option(func)
@@ -37,10 +49,10 @@ def endpoint_options(func):
 
 
 def select_endpoints(params: dict, mode: Mode) -> list[Endpoint]:
-    adhoc_flags = ("kind", "base_url", "model", "auth", "project", "location", "api_version", "endpoint_id")
+    adhoc_flags = ("kind", "base_url", "model", "auth", "project", "location", "api_version", "endpoint_id", "settings")
     if any(params.get(flag) for flag in adhoc_flags):
         endpoint = adhoc_endpoint(
-            kind=params.get("kind") or "openai-compatible",
+            kind=params.get("kind") or DEFAULT_ADHOC_KIND,
             base_url=params.get("base_url"),
             model=params.get("model"),
             auth=params.get("auth"),
@@ -48,6 +60,7 @@ def select_endpoints(params: dict, mode: Mode) -> list[Endpoint]:
             location=params.get("location"),
             api_version=params.get("api_version"),
             endpoint_id=params.get("endpoint_id"),
+            settings=_settings(params.get("settings") or ()),
             name=params["endpoint_names"][0] if params.get("endpoint_names") else "adhoc",
         )
         return [endpoint]
@@ -78,3 +91,13 @@ def select_endpoints(params: dict, mode: Mode) -> list[Endpoint]:
             "or ad-hoc flags such as --base-url URL --model NAME"
         )
     return list(configured.values())
+
+
+def _settings(values: tuple[str, ...]) -> dict[str, str]:
+    settings: dict[str, str] = {}
+    for value in values:
+        name, sep, text = value.partition("=")
+        if not sep or not name:
+            raise UsageError(f"--setting expects NAME=VALUE, got {value!r}")
+        settings[name] = text
+    return settings

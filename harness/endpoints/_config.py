@@ -20,29 +20,15 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, NoReturn, cast
-from urllib.parse import urlsplit
 
 from .._resources import bundled_dir
 from .._yamlio import Lines, load_yaml_file
-from ..errors import ConfigError, UsageError
-from ._model import (
-    API_VERSIONS,
-    APPLICABLE_FIELDS,
-    AUTH_TYPES,
-    CLOUD_PLATFORM_SCOPE,
-    ENDPOINT_KINDS,
-    ENDPOINT_ORIGINS,
-    VERTEX_KINDS,
-    AuthSpec,
-    AuthType,
-    Endpoint,
-    EndpointKind,
-    default_auth_type,
-    required_fields,
-)
+from ..errors import ConfigError, UsageError, did_you_mean
+from ._kind import BASE_URL_EXAMPLE, EndpointKind, endpoint_kinds, get_kind, unknown_kind_message
+from ._model import AUTH_TYPES, CLOUD_PLATFORM_SCOPE, ENDPOINT_ORIGINS, AuthSpec, AuthType, Endpoint
 
 __all__ = [
     "CONFIG_FILENAME",
@@ -63,9 +49,8 @@ _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 # Matches the `{model.ROLE}` placeholders the case renderer accepts.
 _ROLE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
-_LOCATION = re.compile(r"^[a-z][a-z0-9-]*$")
-_SEGMENT = re.compile(r"^[^/?#\s]+$")
-_DIGITS = re.compile(r"^[0-9]+$")
+# The string fields of Endpoint whose values the kind checks (the Vertex kinds most of them).
+_TEXT_FIELDS = ("base_url", "project", "project_number", "location", "api_version", "endpoint_id")
 # Ids that YAML reads as integers when unquoted (`endpoint_id: 1234567890`) but a URL needs as text.
 _NUMERIC_FIELDS = frozenset({"project", "project_number", "endpoint_id"})
 _HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
@@ -79,7 +64,7 @@ _EXAMPLES: Mapping[str, str] = {
     "auth": "google",
     "model": "google/gemini-2.0-flash-001",
     "models": "{image: google/gemini-3-pro-image-preview}",
-    "base_url": "http://127.0.0.1:8000/v1",
+    "base_url": BASE_URL_EXAMPLE,
     "headers": "{X-Request-Source: conformance}",
     "project": "my-project",
     "project_number": "123456789012",
@@ -176,20 +161,24 @@ def adhoc_endpoint(
     api_version: str | None = None,
     endpoint_id: str | None = None,
     project_number: str | None = None,
+    settings: Mapping[str, str] | None = None,
     environ: Mapping[str, str] | None = None,
 ) -> Endpoint:
-    """An endpoint from command-line flags (`--kind --base-url --model --auth ...`).
+    """An endpoint from command-line flags (`--kind --base-url --model --auth ... --setting K=V`).
 
-    For the Vertex kinds `--project` falls back to `GOOGLE_CLOUD_PROJECT`, the variable gcloud
-    and Google's client libraries use. `--project-number` selects the dedicated host of a
-    vertex-endpoint, the only place the number is needed. Raises `UsageError`.
+    A field the kind takes from the environment (the Vertex kinds: `--project` from
+    `GOOGLE_CLOUD_PROJECT`, the variable gcloud and Google's client libraries use) falls back to
+    it; `settings` are the kind's own settings. Raises `UsageError`.
     """
     env = os.environ if environ is None else environ
+    names = ", ".join(endpoint_kinds())
     if kind is None:
-        raise UsageError(f"--kind is required for an ad-hoc endpoint (one of {', '.join(ENDPOINT_KINDS)})")
-    if kind not in ENDPOINT_KINDS:
-        raise UsageError(f"--kind {kind!r} is not a kind; use one of {', '.join(ENDPOINT_KINDS)}")
-    given = {
+        raise UsageError(f"--kind is required for an ad-hoc endpoint (one of {names})")
+    try:
+        spec = get_kind(kind)
+    except ValueError as exc:
+        raise UsageError(f"--kind: {exc}") from None
+    given: dict[str, Any] = {
         "base_url": base_url,
         "model": model,
         "project": project,
@@ -199,37 +188,52 @@ def adhoc_endpoint(
         "project_number": project_number,
     }
     for field_name, value in given.items():
-        if value is not None and field_name not in APPLICABLE_FIELDS[kind]:
+        if value is not None and field_name not in spec.applicable_fields:
             raise UsageError(f"{_FLAGS[field_name]} does not apply to --kind {kind}; remove it")
-    if kind in VERTEX_KINDS and project is None:
-        given["project"] = env.get("GOOGLE_CLOUD_PROJECT") or None
-    dedicated = project_number is not None
-    missing = [field_name for field_name in required_fields(kind, dedicated=dedicated) if not given[field_name]]
+    own = dict(settings or {})
+    for key in own:
+        if key not in spec.settings:
+            known = f"its settings: {', '.join(spec.settings)}" if spec.settings else "it has none"
+            raise UsageError(f"--setting {key}: kind {kind} has no setting {key!r}{did_you_mean(key, spec.settings)}; {known}")
+    for field_name, variable in spec.environment.items():
+        if given.get(field_name) is None:
+            given[field_name] = env.get(variable) or None
+    given = spec.from_flags(given)
+    present = {key: value for key, value in {**given, **own}.items() if value is not None}
+    missing = [field_name for field_name in spec.required_fields(present) if not present.get(field_name)]
     if missing:
-        flags = " and ".join(
-            "--project (or set GOOGLE_CLOUD_PROJECT)" if f == "project" else _FLAGS[f] for f in missing
-        )
-        raise UsageError(f"--kind {kind} needs {flags}")
+        raise UsageError(f"--kind {kind} needs {' and '.join(_flag_for(spec, f) for f in missing)}")
     if not _NAME.match(name):
         raise UsageError(f"endpoint name {name!r} must match {_NAME.pattern}")
 
     try:
-        auth_spec = AuthSpec(type=default_auth_type(kind)) if auth is None else parse_auth(auth)
+        auth_spec = parse_auth(spec.default_auth if auth is None else auth)
     except ValueError as exc:
         raise UsageError(f"--auth: {exc}") from None
-    settings: dict[str, Any] = {key: value for key, value in given.items() if value is not None}
-    for field_name, check in _field_checks(kind).items():
-        if field_name in settings:
+    fields: dict[str, Any] = {key: value for key, value in given.items() if value is not None}
+    for field_name in _TEXT_FIELDS:
+        if field_name in fields:
             try:
-                check(settings[field_name])
+                spec.check_value(field_name, fields[field_name])
             except ValueError as exc:
                 raise UsageError(f"{_FLAGS[field_name]}: {exc}") from None
-    if dedicated:
-        settings["dedicated"] = True
+    for key, value in own.items():
+        try:
+            spec.check_value(key, value)
+        except ValueError as exc:
+            raise UsageError(f"--setting {key}: {exc}") from None
     try:
-        return Endpoint(name=name, kind=cast(EndpointKind, kind), auth=auth_spec, **settings)
+        return Endpoint(name=name, kind=kind, auth=auth_spec, settings=own, **fields)
     except ValueError as exc:
         raise UsageError(f"ad-hoc endpoint: {exc}") from None
+
+
+def _flag_for(kind: EndpointKind, field_name: str) -> str:
+    """The flag that sets a field, as a message names it."""
+    if field_name in kind.settings:
+        return f"--setting {field_name}=VALUE"
+    variable = kind.environment.get(field_name)
+    return f"{_FLAGS[field_name]} (or set {variable})" if variable else _FLAGS[field_name]
 
 
 class _EndpointReader:
@@ -240,6 +244,7 @@ class _EndpointReader:
         self.lines = lines
         self.name = name
         self.environ = environ
+        self.kind: EndpointKind | None = None
 
     def fail(self, message: str, *keys: str) -> NoReturn:
         raise ConfigError(message, path=self.source, line=self.lines.line_of(["endpoints", self.name, *keys]))
@@ -256,35 +261,33 @@ class _EndpointReader:
         if not isinstance(raw, dict):
             self.fail(f"{self.dotted()} must be a mapping of settings (kind, model, auth, ...), got {_describe(raw)}")
         if "kind" not in raw:
-            self.fail(f"{self.dotted()} has no `kind`; add e.g. `kind: vertex` (one of {', '.join(ENDPOINT_KINDS)})")
-        kind = self.text(raw["kind"], "kind")
-        if kind not in ENDPOINT_KINDS:
-            self.fail(f"{self.dotted('kind')}: unknown kind {kind!r}; use one of {', '.join(ENDPOINT_KINDS)}", "kind")
+            names = ", ".join(endpoint_kinds())
+            self.fail(f"{self.dotted()} has no `kind`; add e.g. `kind: {_EXAMPLES['kind']}` (one of {names})")
+        kind_name = self.text(raw["kind"], "kind")
+        try:
+            kind = get_kind(kind_name)
+        except ValueError:
+            self.fail(f"{self.dotted('kind')}: {unknown_kind_message(kind_name)}", "kind")
+        self.kind = kind
         self.check_keys(raw, kind)
 
         dedicated = self.flag(raw, "dedicated")
-        missing = [f for f in required_fields(kind, dedicated=dedicated) if f not in raw]
+        missing = [f for f in kind.required_fields(raw) if f not in raw]
         if missing:
             needs = " and ".join(f"`{f}`" for f in missing)
-            examples = ", ".join(f"`{f}: {_EXAMPLES[f]}`" for f in missing)
-            reason = " (a dedicated endpoint's host name holds the project number)" if "project_number" in missing else ""
-            self.fail(f"{self.dotted()}: kind {kind} needs {needs}{reason}; add e.g. {examples}")
-        if "project_number" in raw and not dedicated:
-            self.fail(
-                f"{self.dotted('project_number')} is only used by a dedicated endpoint; "
-                "add `dedicated: true` or remove project_number",
-                "project_number",
-            )
+            examples = ", ".join(f"`{f}: {self.example(f)}`" for f in missing)
+            reasons = "; ".join(filter(None, (kind.why_required(f) for f in missing)))
+            self.fail(f"{self.dotted()}: kind {kind.name} needs {needs}{f' ({reasons})' if reasons else ''}; add e.g. {examples}")
+        for key, fix in kind.unused_settings(raw).items():
+            self.fail(f"{self.dotted(key)} {fix}", key)
 
         settings: dict[str, Any] = {}
-        for key, check in _field_checks(kind).items():
+        for key in _TEXT_FIELDS:
             if key in raw:
-                value = self.text(raw[key], key, numbers=key in _NUMERIC_FIELDS)
-                try:
-                    check(value)
-                except ValueError as exc:
-                    self.fail(f"{self.dotted(key)}: {exc}", key)
-                settings[key] = value
+                settings[key] = self.checked(raw, key)
+        own = {key: self.checked(raw, key) for key in kind.settings if key in raw}
+        if own:
+            settings["settings"] = own
         if "model" in raw:
             settings["model"] = self.text(raw["model"], "model")
         if "origin" in raw:
@@ -315,30 +318,43 @@ class _EndpointReader:
                     "headers",
                     header,
                 )
-        auth = self.auth(raw["auth"]) if "auth" in raw else AuthSpec(type=default_auth_type(kind))
+        auth = self.auth(raw["auth"]) if "auth" in raw else parse_auth(kind.default_auth)
         try:
-            return Endpoint(name=self.name, kind=cast(EndpointKind, kind), auth=auth, **settings)
+            return Endpoint(name=self.name, kind=kind.name, auth=auth, **settings)
         except ValueError as exc:
             self.fail(f"{self.dotted()}: {exc}")
 
-    def check_keys(self, raw: Mapping[str, Any], kind: str) -> None:
-        valid = APPLICABLE_FIELDS[kind]
+    def check_keys(self, raw: Mapping[str, Any], kind: EndpointKind) -> None:
+        valid = kind.applicable_fields
         for key in raw:
             if key in valid:
                 continue
-            owners = [k for k in ENDPOINT_KINDS if key in APPLICABLE_FIELDS[k]]
+            owners = [k.name for k in endpoint_kinds().values() if key in k.applicable_fields]
             if owners:
                 self.fail(
-                    f"{self.dotted()}: key {key!r} only applies to kind {' and '.join(owners)}, not {kind}; "
+                    f"{self.dotted()}: key {key!r} only applies to kind {' and '.join(owners)}, not {kind.name}; "
                     "remove it or change `kind`",
                     key,
                 )
-            self.fail(f"{self.dotted()}: unknown key {key!r}; valid keys for kind {kind}: {', '.join(sorted(valid))}", key)
+            self.fail(f"{self.dotted()}: unknown key {key!r}; valid keys for kind {kind.name}: {', '.join(sorted(valid))}", key)
+
+    def checked(self, raw: Mapping[str, Any], key: str) -> str:
+        """A string field or setting, checked by the kind (which knows what its values look like)."""
+        value = self.text(raw[key], key, numbers=key in _NUMERIC_FIELDS or key in self.kind.settings)
+        try:
+            self.kind.check_value(key, value)
+        except ValueError as exc:
+            self.fail(f"{self.dotted(key)}: {exc}", key)
+        return value
+
+    def example(self, key: str) -> str | None:
+        setting = self.kind.settings.get(key) if self.kind is not None else None
+        return setting.example if setting is not None else _EXAMPLES.get(key)
 
     def text(self, value: Any, *keys: str, numbers: bool = False) -> str:
         """A non-empty string setting, `${VAR}` filled in; `numbers` also takes a YAML integer."""
         field_name = keys[0]
-        example = _EXAMPLES.get(field_name)
+        example = self.example(field_name)
         hint = f"; write e.g. `{field_name}: {example}`" if example and len(keys) == 1 else ""
         if value is None:
             self.fail(f"{self.dotted(*keys)} is empty; give it a value or remove the key{hint}", *keys)
@@ -437,57 +453,9 @@ class _EndpointReader:
         return AuthSpec(type=cast(AuthType, auth_type))
 
 
-def _field_checks(kind: str) -> dict[str, Callable[[str], None]]:
-    """Value checks shared by config files and flags; each raises `ValueError` saying what is wrong."""
-    return {
-        "base_url": lambda value: _check_base_url(value, kind),
-        "project": _check_segment,
-        "project_number": _check_project_number,
-        "location": _check_location,
-        "api_version": _check_api_version,
-        "endpoint_id": _check_segment,
-    }
-
-
 def _check_env_name(name: str) -> None:
     if not _ENV_NAME.match(name):
         raise ValueError(f"{name!r} is not an environment variable name (letters, digits and '_', not starting with a digit)")
-
-
-def _check_base_url(value: str, kind: str) -> None:
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ValueError(f"{value!r} is not an http(s) URL; e.g. {_EXAMPLES['base_url']}")
-    if parts.query or parts.fragment:
-        raise ValueError(f"{value!r} may not have a query or fragment")
-    if kind in VERTEX_KINDS and parts.path not in ("", "/"):
-        raise ValueError(
-            f"for kind {kind} base_url replaces only scheme://host[:port] and the documented path is kept, "
-            f"so {value!r} may not have a path; e.g. http://127.0.0.1:8080"
-        )
-
-
-def _check_segment(value: str) -> None:
-    if not _SEGMENT.match(value):
-        raise ValueError(f"{value!r} cannot be part of a URL path (no '/', '?', '#' or whitespace)")
-
-
-def _check_location(value: str) -> None:
-    if not _LOCATION.match(value):
-        raise ValueError(f"{value!r} is not a Google Cloud location; e.g. us-central1, europe-west4 or global")
-
-
-def _check_project_number(value: str) -> None:
-    if not _DIGITS.match(value):
-        raise ValueError(
-            f"{value!r} is not a project number; it is all digits: "
-            "gcloud projects describe PROJECT_ID --format='value(projectNumber)'"
-        )
-
-
-def _check_api_version(value: str) -> None:
-    if value not in API_VERSIONS:
-        raise ValueError(f"unknown api_version {value!r}; use one of {', '.join(API_VERSIONS)}")
 
 
 def _describe(value: Any) -> str:

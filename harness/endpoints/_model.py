@@ -8,26 +8,24 @@ reads only this model, so the three sources cannot drift apart.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from types import MappingProxyType
-from typing import Literal, get_args
+from typing import Any, Literal, get_args
+
+from ._kind import COMMON_FIELDS, EndpointKind, get_kind
 
 __all__ = [
     "API_VERSIONS",
     "AUTH_TYPES",
     "CLOUD_PLATFORM_SCOPE",
-    "ENDPOINT_KINDS",
+    "ENDPOINT_FIELDS",
     "ENDPOINT_ORIGINS",
     "ApiVersion",
     "AuthSpec",
     "AuthType",
     "Endpoint",
-    "EndpointKind",
     "EndpointOrigin",
 ]
-
-EndpointKind = Literal["vertex", "vertex-endpoint", "openai-compatible"]
-ENDPOINT_KINDS: tuple[str, ...] = get_args(EndpointKind)
 
 AuthType = Literal["google", "bearer", "none"]
 AUTH_TYPES: tuple[str, ...] = get_args(AuthType)
@@ -40,46 +38,6 @@ ENDPOINT_ORIGINS: tuple[str, ...] = get_args(EndpointOrigin)
 
 # The scope every Vertex sample in the docs requests (seed file, e.g. line 38).
 CLOUD_PLATFORM_SCOPE = "https://www.googleapis.com/auth/cloud-platform"
-
-VERTEX_KINDS: frozenset[str] = frozenset({"vertex", "vertex-endpoint"})
-
-# Fields a kind cannot do without. `project_number` joins them for a dedicated vertex-endpoint,
-# whose host name embeds it. Config loading and CLI flags phrase their own messages from these.
-REQUIRED_FIELDS: Mapping[str, tuple[str, ...]] = MappingProxyType(
-    {
-        "vertex": ("project", "model"),
-        "vertex-endpoint": ("project", "endpoint_id"),
-        "openai-compatible": ("base_url",),
-    }
-)
-
-# Fields that mean something for a kind; setting any other one is a mistake worth reporting.
-APPLICABLE_FIELDS: Mapping[str, frozenset[str]] = MappingProxyType(
-    {
-        "vertex": frozenset(
-            {"kind", "auth", "model", "models", "base_url", "headers", "profile", "project", "location", "api_version", "redact_project", "max_concurrency", "requests_per_second", "origin"}
-        ),
-        "vertex-endpoint": frozenset(
-            {
-                "kind", "auth", "model", "models", "base_url", "headers", "profile", "project", "location",
-                "api_version", "endpoint_id", "dedicated", "project_number", "redact_project", "max_concurrency",
-                "requests_per_second", "origin",
-            }
-        ),
-        "openai-compatible": frozenset({"kind", "auth", "model", "models", "base_url", "headers", "profile", "max_concurrency", "requests_per_second", "origin"}),
-    }
-)
-
-
-def required_fields(kind: str, *, dedicated: bool = False) -> tuple[str, ...]:
-    """The fields an endpoint of `kind` must set (a dedicated host also needs the project number)."""
-    required = REQUIRED_FIELDS[kind]
-    return (*required, "project_number") if dedicated else required
-
-
-def default_auth_type(kind: str) -> AuthType:
-    """Vertex always wants an OAuth token; a local OpenAI-compatible server usually wants none."""
-    return "google" if kind in VERTEX_KINDS else "none"
 
 
 @dataclass(frozen=True)
@@ -114,6 +72,10 @@ def _frozen(mapping: Mapping[str, str]) -> Mapping[str, str]:
 class Endpoint:
     """One target of a conformance run.
 
+    `kind` names a registered `EndpointKind` (`kind_spec` is the object): it decides which fields
+    the endpoint needs, its URL, its default auth and schema profile. The fields after `auth` that
+    are not in `COMMON_FIELDS` belong to the Vertex kinds; a kind's own fields live in `settings`.
+
     `model` fills the `{model}` placeholder of cases; `models` maps a role to a different model
     for `{model.ROLE}` (e.g. `image: google/gemini-3-pro-image-preview`); the case renderer
     falls back to `model` for a role that is not listed.
@@ -127,7 +89,7 @@ class Endpoint:
     """
 
     name: str
-    kind: EndpointKind
+    kind: str
     auth: AuthSpec
     model: str | None = None
     models: Mapping[str, str] = field(default_factory=lambda: _frozen({}), hash=False)
@@ -148,11 +110,17 @@ class Endpoint:
     (recordings, reports), URL paths and host names included."""
     profile: str | None = None
     """Schema profile answers are judged by: `openai` (the published spec) or `vertex` (plus what
-    Vertex documents). Default: vertex for the Vertex kinds, openai otherwise."""
+    Vertex documents). Default: the kind's `default_profile`."""
     origin: EndpointOrigin = "live"
     """`documentation`: the endpoint's recordings are sample answers from its provider's docs
     (the bundled vertex-docs); nothing can be sent to it, and a case the docs have no sample for
     is `skip (not-documented)` rather than a recording still to be made."""
+    settings: Mapping[str, str] = field(default_factory=lambda: _frozen({}), hash=False)
+    """The settings of the kind's own (`EndpointKind.settings`), e.g. an Azure deployment name."""
+
+    @property
+    def kind_spec(self) -> EndpointKind:
+        return get_kind(self.kind)
 
     @property
     def recordable(self) -> bool:
@@ -160,44 +128,53 @@ class Endpoint:
 
     @property
     def effective_profile(self) -> str:
-        if self.profile is not None:
-            return self.profile
-        return "vertex" if self.kind in VERTEX_KINDS else "openai"
+        return self.profile if self.profile is not None else self.kind_spec.default_profile
+
+    def value(self, name: str) -> Any:
+        """A field of the endpoint, or a setting of its kind's own (None when not set)."""
+        return getattr(self, name) if name in ENDPOINT_FIELDS else self.settings.get(name)
+
+    def given(self) -> dict[str, Any]:
+        """Every field and setting set to something other than its default."""
+        values = {f.name: getattr(self, f.name) for f in fields(self) if f.name in _DEFAULTS and getattr(self, f.name) != _DEFAULTS[f.name]}
+        return {**values, **self.settings}
 
     def __post_init__(self) -> None:
         # A frozen dataclass still holds whatever dict the caller passed; copy it behind a
         # read-only view so nobody can change an endpoint after it was validated.
         object.__setattr__(self, "models", _frozen(self.models))
         object.__setattr__(self, "headers", _frozen(self.headers))
-        if self.kind not in ENDPOINT_KINDS:
-            raise ValueError(f"unknown kind {self.kind!r} (valid: {', '.join(ENDPOINT_KINDS)})")
+        object.__setattr__(self, "settings", _frozen(self.settings))
+        kind = get_kind(self.kind)  # ValueError naming the kinds there are
         if self.origin not in ENDPOINT_ORIGINS:
             raise ValueError(f"unknown origin {self.origin!r} (valid: {', '.join(ENDPOINT_ORIGINS)})")
         if self.api_version not in API_VERSIONS:
             raise ValueError(f"unknown api_version {self.api_version!r} (valid: {', '.join(API_VERSIONS)})")
-        if self.dedicated and self.kind != "vertex-endpoint":
-            raise ValueError("dedicated only applies to kind vertex-endpoint")
-        missing = [name for name in required_fields(self.kind, dedicated=self.dedicated) if not getattr(self, name)]
-        if missing:
-            raise ValueError(f"kind {self.kind} needs {', '.join(missing)}")
-        if self.dedicated and self.location == "global":
-            raise ValueError("a dedicated endpoint is regional: set location to its region, not global")
+        for name in self.given():
+            if name not in kind.applicable_fields:
+                from ._kind import endpoint_kinds
+
+                owners = [k.name for k in endpoint_kinds().values() if name in k.applicable_fields]
+                raise ValueError(f"{name} only applies to kind {' and '.join(owners) or 'none'}, not {self.kind}")
+        kind.validate(self)
 
     def placeholder_values(self) -> dict[str, str]:
         """Values for the `{name}` placeholders of case bodies, only those this endpoint has.
 
-        `location` and `project` are Vertex notions; an OpenAI-compatible server has neither, so
-        a case that needs them reports a missing placeholder instead of sending a made-up value.
+        Beyond the models, the kind decides: `location` and `project` are Vertex notions, so an
+        OpenAI-compatible server has neither, and a case that needs them reports a missing
+        placeholder instead of sending a made-up value.
         """
         values: dict[str, str] = {}
         if self.model:
             values["model"] = self.model
         for role, model in self.models.items():
             values[f"model.{role}"] = model
-        if self.kind in VERTEX_KINDS:
-            if self.project:
-                values["project"] = self.project
-            values["location"] = self.location
-        if self.endpoint_id:
-            values["endpoint_id"] = self.endpoint_id
-        return values
+        return {**values, **self.kind_spec.placeholder_values(self)}
+
+
+ENDPOINT_FIELDS: frozenset[str] = frozenset(f.name for f in fields(Endpoint)) - {"name", "settings"}
+# Defaults of the fields a kind may or may not use; `given()` reports the others set to anything else.
+_DEFAULTS: Mapping[str, Any] = MappingProxyType(
+    {f.name: f.default for f in fields(Endpoint) if f.name not in COMMON_FIELDS and f.name in ENDPOINT_FIELDS}
+)

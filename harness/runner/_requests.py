@@ -8,18 +8,15 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..cases import Case, Step, render_body
-from ..endpoints import Endpoint, chat_completions_url
+from ..endpoints import Endpoint
 from ..transport import HTTPRequest
 
 __all__ = ["build_request", "request_url", "curl_command"]
 
-_VERTEX_KINDS = ("vertex", "vertex-endpoint")
-
 
 def request_url(case: Case, endpoint: Endpoint) -> str:
-    if endpoint.kind in _VERTEX_KINDS and case.vertex:
-        return chat_completions_url(endpoint, location=case.vertex.get("location"), api_version=case.vertex.get("api_version"))
-    return chat_completions_url(endpoint)
+    """The endpoint's URL with the case's overrides its kind takes (a Vertex case may ask for global)."""
+    return endpoint.kind_spec.url_for_case(endpoint, case.url_overrides)
 
 
 def build_request(
