@@ -10,7 +10,7 @@ import click
 
 from ..cases import Expect, Step
 from ..errors import UsageError
-from ..transport import open_capture
+from ..importers import open_capture
 from ..validators import Finding, Severity, judge_exchange
 from ._errors import EXIT_FINDINGS, EXIT_OK, handle_input_errors
 

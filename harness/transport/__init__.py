@@ -4,7 +4,6 @@ The modules that need httpx (live and replay transports) are imported on first u
 recorded or captured bytes (`check`, the rules) does not pay for it at start-up.
 """
 
-from ._capture import Capture, open_capture
 from ._cassette import CASSETTE_VERSION, ORIGINS, Cassette, cassette_path, read_cassette, write_cassette
 from ._exchange import Attempt, Exchange, HTTPRequest, HTTPResponse, TransportFailure
 from ._limits import Limits
@@ -40,7 +39,6 @@ __all__ = [
     "RETRY_STATUSES",
     "SECRET_HEADERS",
     "Attempt",
-    "Capture",
     "Cassette",
     "Exchange",
     "HTTPRequest",
@@ -54,7 +52,6 @@ __all__ = [
     "Transport",
     "TransportFailure",
     "cassette_path",
-    "open_capture",
     "perform",
     "read_cassette",
     "write_cassette",
