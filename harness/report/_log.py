@@ -35,7 +35,7 @@ def now() -> str:
 
 
 def _client() -> dict[str, Any]:
-    from ..validators._client import CLIENT_NAME, client_version
+    from ..validators import CLIENT_NAME, client_version
 
     return {"name": CLIENT_NAME, "version": client_version()}
 

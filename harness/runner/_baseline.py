@@ -21,8 +21,7 @@ from pathlib import Path
 
 from .._yamlio import load_yaml_file
 from ..errors import ConfigError
-from ..validators import Finding, Location, Severity
-from ..validators._rules_runner import BASELINE_FIXED
+from ..validators import BASELINE_FIXED, Finding, Location, Severity
 from ._results import CaseResult, Verdict, verdict_for
 
 __all__ = ["Baseline", "BaselineEntry", "load_baseline"]

@@ -31,8 +31,16 @@ from ..transport import (
     read_cassette,
     write_cassette,
 )
-from ..validators import Finding, Location, Severity, compare_stream_and_json, judge_exchange
-from ..validators._rules_runner import CASE_DEPENDENCY, RECORDING_STALE, TRANSPORT_FAILURE
+from ..validators import (
+    CASE_DEPENDENCY,
+    RECORDING_STALE,
+    TRANSPORT_FAILURE,
+    Finding,
+    Location,
+    Severity,
+    compare_stream_and_json,
+    judge_exchange,
+)
 from ._requests import build_request
 from ._results import CaseResult, Mode, Verdict, timings_of, verdict_for
 
@@ -196,7 +204,7 @@ class Runner:
 
     def _client_for(self, endpoint: Endpoint):
         """One HTTP client per endpoint for the whole run: connections and TLS set-up are reused."""
-        from ..transport._live import new_client
+        from ..transport import new_client
 
         with self._clients_lock:
             if endpoint.name not in self._clients:

@@ -4,7 +4,7 @@ The modules that need httpx (live and replay transports) are imported on first u
 recorded or captured bytes (`check`, the rules) does not pay for it at start-up.
 """
 
-from ._cassette import CASSETTE_VERSION, ORIGINS, Cassette, cassette_path, read_cassette, write_cassette
+from ._cassette import CASSETTE_VERSION, ORIGINS, Cassette, cassette_path, cassette_to_yaml, read_cassette, write_cassette
 from ._exchange import Attempt, Exchange, HTTPRequest, HTTPResponse, TransportFailure
 from ._limits import Limits
 from ._redact import REDACTED, SECRET_HEADERS, Redactor
@@ -18,6 +18,7 @@ _LAZY = {
     "Transport": "._live",
     "RecordingExhausted": "._replay",
     "ReplayTransport": "._replay",
+    "new_client": "._live",
 }
 
 
@@ -52,6 +53,8 @@ __all__ = [
     "Transport",
     "TransportFailure",
     "cassette_path",
+    "cassette_to_yaml",
+    "new_client",
     "perform",
     "read_cassette",
     "write_cassette",

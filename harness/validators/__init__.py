@@ -7,7 +7,35 @@ from ._engine import Judgement, StreamJudge, judge_exchange
 from ._findings import Finding, Location, Severity
 from ._registry import Rule, registry, resolve_rule_selection, rule, rule_ids, stream_rule
 
+# Imported on first use: the runner's rule ids register their rules on import (registration order
+# stays as it was), the client's version needs openai's metadata, and the schemas need jsonschema.
+_LAZY = {
+    "BASELINE_FIXED": "._rules_runner",
+    "CASE_DEPENDENCY": "._rules_runner",
+    "RECORDING_STALE": "._rules_runner",
+    "TRANSPORT_FAILURE": "._rules_runner",
+    "CLIENT_NAME": "._client",
+    "client_version": "._client",
+    "profile_schemas": "._schemas",
+}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        import importlib
+
+        value = getattr(importlib.import_module(_LAZY[name], __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 __all__ = [
+    "BASELINE_FIXED",
+    "CASE_DEPENDENCY",
+    "CLIENT_NAME",
+    "RECORDING_STALE",
+    "TRANSPORT_FAILURE",
     "ExchangeFacts",
     "Finding",
     "FindingCollector",
@@ -20,8 +48,10 @@ __all__ = [
     "StreamAccumulator",
     "StreamJudge",
     "accumulate_chunks",
+    "client_version",
     "compare_stream_and_json",
     "judge_exchange",
+    "profile_schemas",
     "registry",
     "resolve_rule_selection",
     "rule",

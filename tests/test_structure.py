@@ -1,0 +1,106 @@
+"""The shape of the package: what imports what.
+
+A `_private` module belongs to its package (and that package's subpackages: `harness._files` serves
+all of `harness`). Another package reaches it only through what its `__init__` exports, so a package
+can rearrange its insides without breaking a neighbour.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+from .conftest import REPO
+
+PACKAGE = REPO / "harness"
+
+
+def _is_private(name: str) -> bool:
+    return name.startswith("_") and not name.startswith("__")
+
+
+def _package_of(path: Path, root: Path) -> tuple[str, ...]:
+    """The dotted package a module file belongs to (a package's `__init__` belongs to itself)."""
+    parts = path.relative_to(root.parent).with_suffix("").parts
+    return parts[:-1]
+
+
+def _targets(node: ast.AST, package: tuple[str, ...]) -> list[tuple[str, ...]]:
+    """Every dotted name an import statement reaches: the module, and module.name for each name."""
+    if isinstance(node, ast.Import):
+        return [tuple(alias.name.split(".")) for alias in node.names]
+    if isinstance(node, ast.ImportFrom):
+        if node.level:
+            base = package[: len(package) - (node.level - 1)]
+            module = base + tuple(node.module.split(".") if node.module else ())
+        else:
+            module = tuple(node.module.split("."))
+        return [module] + [module + (alias.name,) for alias in node.names]
+    return []
+
+
+def cross_package_private_imports(root: Path) -> list[str]:
+    """`file:line: what` for each import of another package's private module (or private name)."""
+    problems = []
+    for path in sorted(root.rglob("*.py")):
+        package = _package_of(path, root)
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        for node in ast.walk(tree):  # imports inside functions count too
+            for target in _targets(node, package):
+                if target[0] != root.name:
+                    continue
+                private = next((index for index, part in enumerate(target) if _is_private(part)), None)
+                if private is None:
+                    continue
+                owner = target[:private]
+                if package[: len(owner)] != owner:  # neither the same package nor one of its ancestors
+                    where = path.relative_to(root.parent).as_posix()
+                    problems.append(f"{where}:{node.lineno}: imports {'.'.join(target)} (private to {'.'.join(owner)})")
+                break
+    return sorted(set(problems))
+
+
+def test_no_package_imports_another_packages_private_module():
+    problems = cross_package_private_imports(PACKAGE)
+    assert not problems, "import these from the package instead (export them in its __init__):\n" + "\n".join(problems)
+
+
+def test_the_import_scan_sees_what_it_must(tmp_path: Path):
+    """The scan itself: it flags each way of reaching into a neighbour and allows the rest."""
+    root = tmp_path / "pkg"
+    files = {
+        "__init__.py": "",
+        "_shared.py": "X = 1\n",
+        "a/__init__.py": "from ._impl import thing\n",
+        "a/_impl.py": "from .._shared import X\nfrom . import _other\nthing = X\n",
+        "a/_other.py": "",
+        "b/__init__.py": "",
+        "b/_bad.py": (
+            "from ..a._impl import thing\n"
+            "import pkg.a._impl\n"
+            "from ..a import _impl\n"
+            "def later():\n    from pkg.a._other import nothing\n"
+            "from ..a import thing as fine\n"
+        ),
+    }
+    for name, text in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text)
+    assert cross_package_private_imports(root) == [
+        "pkg/b/_bad.py:1: imports pkg.a._impl (private to pkg.a)",
+        "pkg/b/_bad.py:2: imports pkg.a._impl (private to pkg.a)",
+        "pkg/b/_bad.py:3: imports pkg.a._impl (private to pkg.a)",
+        "pkg/b/_bad.py:5: imports pkg.a._other (private to pkg.a)",
+    ]
+
+
+def test_the_package_imports_itself_relatively():
+    """`from harness.x import y` inside harness reads as an outside user's import; `from ..x` says it is ours."""
+    absolute = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = [alias.name for alias in node.names] if isinstance(node, ast.Import) else []
+            if isinstance(node, ast.ImportFrom) and not node.level:
+                names = [node.module or ""]
+            absolute += [f"{path.relative_to(REPO).as_posix()}:{node.lineno}: {name}" for name in names if name.split(".")[0] == "harness"]
+    assert not absolute, "\n".join(absolute)
