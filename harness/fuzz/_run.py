@@ -10,7 +10,6 @@ the smallest failing example is saved too.
 
 from __future__ import annotations
 
-import json
 import re
 import time
 from collections import Counter
@@ -24,9 +23,9 @@ from hypothesis.errors import Flaky, HypothesisException
 
 from .._yamlio import dump_yaml
 from ..cases import Expect, Step
-from ..endpoints import Endpoint, chat_completions_url
-from ..runner import endpoint_redactor
-from ..transport import Cassette, Exchange, HTTPRequest, Limits, LiveTransport, cassette_path, write_cassette
+from ..endpoints import Endpoint
+from ..runner import endpoint_redactor, endpoint_request
+from ..transport import Cassette, Exchange, Limits, LiveTransport, cassette_path, write_cassette
 from ..validators import Finding, Severity, judge_exchange
 from ._strategies import RequestStrategies
 
@@ -124,16 +123,16 @@ class Fuzzer:
         self.fuzz = fuzz
         self.out_dir = out_dir
         self.transport = LiveTransport(auth, fuzz.limits, redactor=endpoint_redactor(endpoint))
-        self.url = chat_completions_url(endpoint)
         self.strategies = RequestStrategies(fuzz.profile, endpoint.model)
         self.report = FuzzReport()
         self._saved_kinds: Counter = Counter()
         self._last_failure: dict[str, Outcome] = {}
 
     def send(self, request: dict[str, Any], valid: bool) -> Outcome:
-        body = json.dumps(request, ensure_ascii=False).encode()
-        headers = {"content-type": "application/json", "accept": "text/event-stream" if request.get("stream") else "application/json"}
-        exchange = self.transport.send("fuzz", HTTPRequest("POST", self.url, headers, body))
+        # As `run` sends a case: the endpoint's headers go along. A drawn `stream` of any truthy
+        # value (schema-invalid ones included) asks for an event stream.
+        http_request = endpoint_request(self.endpoint, request, stream=bool(request.get("stream")))
+        exchange = self.transport.send("fuzz", http_request)
         self.report.sent += 1
         response = exchange.response
         failure = exchange.final.failure
