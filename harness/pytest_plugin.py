@@ -143,6 +143,11 @@ class _State:
             self._runner = Runner(self.settings)
         return self._runner
 
+    def close(self) -> None:
+        """Close the runner's HTTP clients (items run cases one by one, so nothing else does)."""
+        if self._runner is not None:
+            self._runner.close()
+
 
 _STATE = pytest.StashKey[_State]()
 RESULT_KEY = pytest.StashKey[CaseResult]()
@@ -244,6 +249,13 @@ def pytest_configure(config: pytest.Config) -> None:
     if config.args_source is not pytest.Config.ArgsSource.ARGS:
         config.args = [str(directory) for directory in state.directories]
         config.args_source = pytest.Config.ArgsSource.ARGS  # the header must not claim testpaths
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Session end, in every process (each xdist worker has its own runner)."""
+    state = config.stash.get(_STATE, None)
+    if state is not None:
+        state.close()
 
 
 def pytest_report_header(config: pytest.Config) -> list[str] | None:

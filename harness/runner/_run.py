@@ -128,7 +128,13 @@ def _staleness(request: HTTPRequest, recorded: Exchange | None, redactor: Redact
 
 
 class Runner:
-    """Runs cases; `on_result` hears about each result as soon as it is known."""
+    """Runs cases; `on_result` hears about each result as soon as it is known.
+
+    A context manager: `with Runner(settings) as runner: runner.run(cases, endpoints)`. It holds
+    one HTTP client per endpoint (connections and TLS set-up reused by every case); leaving the
+    block closes them. `run` also closes them when it ends, so a one-off `Runner(...).run(...)`
+    leaves nothing open; `run_case` (the pytest plugin's way in) keeps them for the next case.
+    """
 
     def __init__(self, settings: RunSettings, on_result: Callable[[CaseResult], None] | None = None):
         self.settings = settings
@@ -212,9 +218,18 @@ class Runner:
             return self._clients[endpoint.name]
 
     def close(self) -> None:
-        for client in self._clients.values():
+        """Close the HTTP clients; a later live case opens new ones. Safe to call more than once."""
+        with self._clients_lock:
+            clients = list(self._clients.values())
+            self._clients.clear()
+        for client in clients:
             client.close()
-        self._clients.clear()
+
+    def __enter__(self) -> Runner:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
 
     def _recording(self, case: Case, endpoint: Endpoint) -> Path:
         root = self.settings.recordings_dir or case.recordings_dir
