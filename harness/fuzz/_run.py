@@ -21,6 +21,7 @@ from hypothesis import HealthCheck, Phase, given, seed, settings
 from hypothesis import strategies as st
 from hypothesis.errors import Flaky, HypothesisException
 
+from .._files import write_atomic
 from .._yamlio import dump_yaml
 from ..cases import Expect, Step
 from ..endpoints import Endpoint
@@ -176,9 +177,8 @@ class Fuzzer:
                 }
             ],
         }
-        self.out_dir.mkdir(parents=True, exist_ok=True)
         case_path = self.out_dir / f"{case_id}.yaml"
-        case_path.write_text(f"# {'schema-valid' if outcome.valid else 'schema-invalid'} request; {outcome.reason}\n" + dump_yaml(case), encoding="utf-8")
+        write_atomic(case_path, f"# {'schema-valid' if outcome.valid else 'schema-invalid'} request; {outcome.reason}\n" + dump_yaml(case))
         recording = cassette_path(self.out_dir / "recordings", self.endpoint.name, case_id)
         write_cassette(recording, Cassette(case=case_id, endpoint=self.endpoint.name, origin="live", exchanges=[outcome.exchange], note="saved by chat-conformance fuzz"))
         self.report.saved += [case_path, recording]
