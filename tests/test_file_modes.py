@@ -13,19 +13,7 @@ import pytest
 
 from harness._files import write_atomic
 
-from .servers import Reply, ScriptedServer, completion
-
-CASE = """\
-id: hello
-title: hello
-source: {document: test, section: file modes}
-feature: chat.basic
-applies_to: [openai-compatible]
-steps:
-  - request:
-      body: {model: "{model}", messages: [{role: user, content: hi}]}
-"""
-
+from .servers import Reply, ScriptedServer, completion, write_hello_case
 
 def mode(path: Path) -> int:
     return stat.S_IMODE(path.stat().st_mode)
@@ -33,8 +21,7 @@ def mode(path: Path) -> int:
 
 @pytest.mark.parametrize(("umask", "expected"), [(0o022, 0o644), (0o077, 0o600)], ids=["umask-022", "umask-077"])
 def test_reports_results_and_recordings_follow_the_umask(tmp_path: Path, umask: int, expected: int):
-    (tmp_path / "cases").mkdir()
-    (tmp_path / "cases" / "hello.yaml").write_text(CASE)
+    write_hello_case(tmp_path / "cases")
     with ScriptedServer(lambda request: Reply.json(completion())) as server:
         command = [sys.executable, "-m", "harness", "run", "--mode", "record", "--cases", "cases", "--no-bundled-cases",
                    "--base-url", server.url + "/v1", "--model", "m", "--auth", "none", "--endpoint", "local",

@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from .servers import Received, Reply, ScriptedServer, completion
+from .servers import Received, Reply, ScriptedServer, completion, write_hello_case
 
 
 def buggy(request: Received) -> Reply:
@@ -93,22 +93,9 @@ endpoints:
     headers: {X-Request-Source: conformance}
 """
 
-ONE_CASE = """\
-id: hello
-title: hello
-source: {document: test, section: headers}
-feature: chat.basic
-applies_to: [openai-compatible]
-steps:
-  - request:
-      body: {model: "{model}", messages: [{role: user, content: hi}]}
-"""
-
-
 def test_fuzz_requests_carry_the_endpoint_headers_and_auth_as_run_does(tmp_path):
     """fuzz builds its requests the way `run` does: the configured header and the bearer token go along."""
-    (tmp_path / "cases").mkdir()
-    (tmp_path / "cases" / "hello.yaml").write_text(ONE_CASE)
+    write_hello_case(tmp_path / "cases")
     env = {**os.environ, "TEAM_TOKEN": "tok-team"}
     with ScriptedServer(lambda request: Reply.json(completion())) as server:
         (tmp_path / "chat-conformance.yaml").write_text(CONFIGURED.replace("BASE", server.url + "/v1"))

@@ -268,17 +268,6 @@ def test_extra_case_folder_items_are_named_from_its_folder(cc, pytester):
     assert len([line for line in collected.stdout.lines if "::" in line]) == len(bundled_cases()) + 1
 
 
-LIVE_CASE = """\
-id: hello
-title: hello
-source: {document: test, section: plugin}
-feature: chat.basic
-applies_to: [openai-compatible]
-steps:
-  - request:
-      body: {model: "{model}", messages: [{role: user, content: hi}]}
-"""
-
 # Loaded by the pytest run under test: counts the HTTP clients the runner opens and, after pytest
 # has finished (atexit runs after every pytest hook), writes which of them were closed.
 CLIENT_TRACKER = """\
@@ -299,11 +288,10 @@ atexit.register(lambda: open("clients.json", "w").write(json.dumps([client.is_cl
 
 
 def test_live_items_close_their_http_clients_at_session_end(cc, pytester):
-    from .servers import Reply, ScriptedServer, completion
+    from .servers import Reply, ScriptedServer, completion, write_hello_case
 
     pytester.makepyfile(client_tracker=CLIENT_TRACKER)
-    (pytester.path / "cases").mkdir()
-    (pytester.path / "cases" / "hello.yaml").write_text(LIVE_CASE)
+    write_hello_case(pytester.path / "cases")
     with ScriptedServer(lambda request: Reply.json(completion())) as server:
         (pytester.path / "chat-conformance.yaml").write_text(
             f"endpoints:\n  local:\n    kind: openai-compatible\n    base_url: {server.url}/v1\n    model: m\n    auth: none\n"

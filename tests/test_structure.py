@@ -1,4 +1,4 @@
-"""The shape of the package: what imports what.
+"""The shape of the package: what imports what, and nothing written twice.
 
 A `_private` module belongs to its package (and that package's subpackages: `harness._files` serves
 all of `harness`). Another package reaches it only through what its `__init__` exports, so a package
@@ -8,6 +8,8 @@ can rearrange its insides without breaking a neighbour.
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 from .conftest import REPO
@@ -104,3 +106,14 @@ def test_the_package_imports_itself_relatively():
                 names = [node.module or ""]
             absolute += [f"{path.relative_to(REPO).as_posix()}:{node.lineno}: {name}" for name in names if name.split(".")[0] == "harness"]
     assert not absolute, "\n".join(absolute)
+
+
+def test_no_duplicated_code():
+    """pylint's duplicate-code check: ten similar lines in two places of harness/ are a shared helper
+    waiting to be written (imports, docstrings and signatures do not count)."""
+    done = subprocess.run(
+        [sys.executable, "-m", "pylint", "--disable=all", "--enable=duplicate-code", "--min-similarity-lines=10",
+         "--persistent=n", "--score=n", "harness"],
+        capture_output=True, text=True, cwd=REPO, timeout=600,
+    )  # fmt: skip
+    assert done.returncode == 0 and not done.stdout.strip(), done.stdout + done.stderr

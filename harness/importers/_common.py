@@ -16,16 +16,19 @@ class ForeignFormatError(RecordingError):
 
 @dataclass
 class Item:
-    """One interaction as read from a foreign file, before it becomes an `Exchange`."""
+    """One interaction as read from a foreign file, before it becomes an `Exchange`.
+
+    A reader starts with the request line and fills in what its format holds; the rest keeps
+    these empty defaults (`status` None: not recorded)."""
 
     method: str
     url: str
-    request_headers: dict[str, str]
-    request_body: bytes
-    status: int | None
-    reason: str
-    response_headers: list[tuple[str, str]]
-    body: bytes
+    request_headers: dict[str, str] = field(default_factory=dict)
+    request_body: bytes = b""
+    status: int | None = None
+    reason: str = ""
+    response_headers: list[tuple[str, str]] = field(default_factory=list)
+    body: bytes = b""
     http_version: str = "HTTP/1.1"
     content_encoding: str | None = None
     notes: list[str] = field(default_factory=list)

@@ -110,16 +110,7 @@ def _read_doc_examples(path: Path, lines: list[str], start: int) -> list[Item]:
 
 
 def _doc_request(path: Path, blocks: list[_Block]) -> Item:
-    item = Item(
-        method="POST",
-        url="",
-        request_headers={},
-        request_body=b"",
-        status=None,
-        reason="",
-        response_headers=[],
-        body=b"",
-    )
+    item = Item(method="POST", url="")
     body_block = next((b for b in blocks if _LABEL_BODY.search(b.label)), None)
     url_block = next((b for b in blocks if _LABEL_URL.search(b.label)), None)
     curl = next((b for b in blocks if b.text.lstrip().startswith("curl ")), None)

@@ -35,16 +35,7 @@ def read_text_dump(path: Path, lines: list[str], start: int) -> list[Item]:
         last = starts[index + 1] if index + 1 < len(starts) else len(lines)
         match = DUMP_INTERACTION.match(lines[first].rstrip("\r\n"))
         assert match is not None
-        item = Item(
-            method=match.group(2),
-            url=match.group(3),
-            request_headers={},
-            request_body=b"",
-            status=None,
-            reason="",
-            response_headers=[],
-            body=b"",
-        )
+        item = Item(method=match.group(2), url=match.group(3))
         sections: list[tuple[int, str, str]] = []  # (line index, name, rest of the line)
         for n in range(first + 1, last):
             section = _DUMP_SECTION.match(lines[n].rstrip("\r\n"))

@@ -4,6 +4,7 @@ The modules that need httpx (live and replay transports) are imported on first u
 recorded or captured bytes (`check`, the rules) does not pay for it at start-up.
 """
 
+from .._lazy import lazy_exports
 from ._cassette import CASSETTE_VERSION, ORIGINS, Cassette, cassette_path, cassette_to_yaml, read_cassette, write_cassette
 from ._exchange import Attempt, Exchange, HTTPRequest, HTTPResponse, TransportFailure
 from ._limits import Limits
@@ -21,15 +22,7 @@ _LAZY = {
     "new_client": "._live",
 }
 
-
-def __getattr__(name: str):
-    if name in _LAZY:
-        import importlib
-
-        value = getattr(importlib.import_module(_LAZY[name], __name__), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = lazy_exports(__name__, _LAZY)
 
 
 __all__ = [

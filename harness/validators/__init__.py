@@ -1,5 +1,6 @@
 """Rules that judge exchanges, and the findings they produce."""
 
+from .._lazy import lazy_exports
 from ._accumulate import StreamAccumulator, accumulate_chunks
 from ._context import ExchangeFacts, FindingCollector, ParsedEvent, RuleContext
 from ._differential import compare_stream_and_json
@@ -19,15 +20,7 @@ _LAZY = {
     "profile_schemas": "._schemas",
 }
 
-
-def __getattr__(name: str):
-    if name in _LAZY:
-        import importlib
-
-        value = getattr(importlib.import_module(_LAZY[name], __name__), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = lazy_exports(__name__, _LAZY)
 
 
 __all__ = [
