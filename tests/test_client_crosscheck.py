@@ -30,8 +30,6 @@ from harness.validators._client import (
 
 from .conftest import REPO, SEED, SHARED, read_reference
 
-pytest.importorskip("openai")
-
 RECORDINGS = SHARED / "spec" / "recordings"
 
 

@@ -121,6 +121,7 @@ def test_fuzz_requests_carry_the_endpoint_headers_and_auth_as_run_does(tmp_path)
         assert {name: request.headers.get(name) for name in same} == expected, request.headers
 
 
+@pytest.mark.live
 def test_fuzz_against_a_real_local_server_stays_within_its_budget(tmp_path):
     """llama.cpp's llama-server (built by scripts/servers/all.sh) with the tiny model."""
     import sys as _sys
