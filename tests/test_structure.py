@@ -117,3 +117,62 @@ def test_no_duplicated_code():
         capture_output=True, text=True, cwd=REPO, timeout=600,
     )  # fmt: skip
     assert done.returncode == 0 and not done.stdout.strip(), done.stdout + done.stderr
+
+
+# -- the README's Layout section ------------------------------------------------------------------
+
+
+def layout_entries(readme: str) -> list[str]:
+    """The paths the README's Layout block names: `name/` for a folder, nested by two spaces a level.
+
+    A line indented by 0 to 6 spaces names an entry (its first word); a line indented further
+    continues the description of the entry above it.
+    """
+    section = readme.split("\n## Layout\n", 1)[1]
+    block = section.split("```\n", 2)[1]
+    entries: list[str] = []
+    parents: list[str] = []  # the folder entry open at each level
+    for line in block.splitlines():
+        indent = len(line) - len(line.lstrip(" "))
+        if not line.strip() or indent > 6:
+            continue
+        assert indent % 2 == 0, f"Layout line indented by {indent} spaces: {line!r}"
+        level = indent // 2
+        assert level <= len(parents), f"Layout line nested under no folder: {line!r}"
+        path = (parents[level - 1] if level else "") + line.split()[0]
+        entries.append(path)
+        parents[level:] = [path] if path.endswith("/") else []
+    return entries
+
+
+def _top_level_folders() -> set[str]:
+    """The repository's own top-level folders: those git tracks files in (not .venv, caches, builds)."""
+    listed = subprocess.run(["git", "-C", str(REPO), "ls-files"], capture_output=True, text=True)
+    if listed.returncode == 0 and listed.stdout:
+        return {line.split("/")[0] + "/" for line in listed.stdout.splitlines() if "/" in line}
+    return {p.name + "/" for p in REPO.iterdir() if p.is_dir() and not p.name.startswith(".")}
+
+
+def _package_folders() -> set[str]:
+    return {
+        path.relative_to(REPO).as_posix() + "/"
+        for path in PACKAGE.rglob("*")
+        if path.is_dir() and not any(part == "__pycache__" or part.startswith(".") for part in path.parts[len(REPO.parts) :])
+    }
+
+
+def test_readme_layout_lists_every_folder_and_only_what_exists():
+    entries = layout_entries((REPO / "README.md").read_text(encoding="utf-8"))
+    assert len(entries) == len(set(entries)), f"listed twice: {sorted({e for e in entries if entries.count(e) > 1})}"
+    missing_on_disk = [entry for entry in entries if not (REPO / entry).exists() or entry.endswith("/") != (REPO / entry).is_dir()]
+    assert not missing_on_disk, f"the README's Layout lists what is not there: {missing_on_disk}"
+    unlisted = sorted((_top_level_folders() | _package_folders()) - set(entries))
+    assert not unlisted, f"folders the README's Layout does not list: {unlisted}"
+
+
+def test_layout_parser_nests_by_indentation():
+    readme = (
+        "# x\n\n## Layout\n\n```\na/          first\n  b/        in a\n            more about b\n    e/      in b\n"
+        "  c.py      in a\nd.md        top\n```\n"
+    )
+    assert layout_entries(readme) == ["a/", "a/b/", "a/b/e/", "a/c.py", "d.md"]
