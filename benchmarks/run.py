@@ -185,7 +185,8 @@ def bench_replay() -> None:
     with tempfile.TemporaryDirectory() as folder:
         log = ResultsLog(Path(folder), run_header(Mode.REPLAY, cases, endpoints))
         started = time.perf_counter()
-        Runner(RunSettings(mode=Mode.REPLAY), on_result=log.append).run(cases, endpoints)
+        with Runner(RunSettings(mode=Mode.REPLAY), on_result=log.append) as runner:
+            runner.run(cases, endpoints)
         validated = time.perf_counter() - started
         log.close()
         started = time.perf_counter()
@@ -237,12 +238,17 @@ def bench_live() -> None:
 
         cases = load_cases([Path(folder)], known_rules=rule_ids())
         endpoint = adhoc_endpoint(kind="openai-compatible", base_url=f"http://127.0.0.1:{server.server_address[1]}/v1", model="m", auth="none", name="local")
-        Runner(RunSettings(mode=Mode.LIVE)).run(cases[:1], [endpoint])  # warm: imports, schemas
-        one = min(timed(lambda: Runner(RunSettings(mode=Mode.LIVE)).run(cases[:1], [endpoint])) for _ in range(3))
+
+        def live_run(settings: RunSettings, chosen: list) -> None:
+            with Runner(settings) as runner:
+                runner.run(chosen, [endpoint])
+
+        live_run(RunSettings(mode=Mode.LIVE), cases[:1])  # warm: imports, schemas
+        one = min(timed(lambda: live_run(RunSettings(mode=Mode.LIVE), cases[:1])) for _ in range(3))
         print("\n## live run against a local server answering after 200 ms (16 cases)\n")
         print(f"one case alone: {one:.2f} s")
         for workers in (1, 4, 16):
-            took = min(timed(lambda: Runner(RunSettings(mode=Mode.LIVE, concurrency=workers)).run(cases, [endpoint])) for _ in range(3))
+            took = min(timed(lambda: live_run(RunSettings(mode=Mode.LIVE, concurrency=workers), cases)) for _ in range(3))
             print(f"concurrency {workers:>2}: {took:.2f} s ({took / one:.2f}× one case; best of 3)")
     server.shutdown()
 

@@ -28,16 +28,12 @@ the reason (not-applicable, or not-recorded and the command that records it); wa
 
 Snapshots (`--cc-snapshot`): each item also compares the normalized shape of its exchanges
 (`harness.snapshots.normalize_exchange`) with a syrupy snapshot; `--snapshot-update` (syrupy's
-flag) writes them. One amber file per case and endpoint,
-`<case folder>/__snapshots__/<endpoint>/<case id>.ambr` (`--snapshot-dirname` renames
-`__snapshots__`), or `DIR/<endpoint>/<case id>.ambr` with `--cc-snapshot-dir DIR`. One file per
-endpoint keeps a run against some endpoints, or some cases (`-k`, `-m`), from reporting the
-snapshots of the others as unused.
+flag) writes them. One amber file per case and endpoint, `<case folder>/__snapshots__/<endpoint>/`
+or `--cc-snapshot-dir DIR`; the syrupy glue is `harness.pytest_snapshots`.
 """
 
 from __future__ import annotations
 
-import contextlib
 import shlex
 import sys
 from collections.abc import Sequence
@@ -52,11 +48,6 @@ from .endpoints import Endpoint, bundled_endpoints, find_config, load_config
 from .errors import InputError
 from .runner import Baseline, CaseResult, Mode, Runner, RunSettings, Verdict, load_baseline
 from .validators import Finding, Severity, rule_ids
-
-try:  # syrupy is optional: only --cc-snapshot needs it
-    from syrupy.extensions.amber import AmberSnapshotExtension as _Amber
-except ImportError:  # pragma: no cover - exercised only without syrupy installed
-    _Amber = None
 
 __all__ = ["RESULT_KEY", "CaseFile", "CaseItem", "describe_result", "marker_name"]
 
@@ -152,6 +143,11 @@ class _State:
             self._runner = Runner(self.settings)
         return self._runner
 
+    def close(self) -> None:
+        """Close the runner's HTTP clients (items run cases one by one, so nothing else does)."""
+        if self._runner is not None:
+            self._runner.close()
+
 
 _STATE = pytest.StashKey[_State]()
 RESULT_KEY = pytest.StashKey[CaseResult]()
@@ -234,7 +230,9 @@ def pytest_configure(config: pytest.Config) -> None:
     except InputError as error:
         raise pytest.UsageError(f"chat-conformance: {error}") from None
     if state.snapshot:
-        if _Amber is None or not config.pluginmanager.hasplugin("syrupy"):
+        from .pytest_snapshots import syrupy_ready
+
+        if not syrupy_ready(config):
             raise pytest.UsageError("chat-conformance: --cc-snapshot needs syrupy's pytest plugin (pip install syrupy)")
     config.stash[_STATE] = state
 
@@ -251,6 +249,13 @@ def pytest_configure(config: pytest.Config) -> None:
     if config.args_source is not pytest.Config.ArgsSource.ARGS:
         config.args = [str(directory) for directory in state.directories]
         config.args_source = pytest.Config.ArgsSource.ARGS  # the header must not claim testpaths
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Session end, in every process (each xdist worker has its own runner)."""
+    state = config.stash.get(_STATE, None)
+    if state is not None:
+        state.close()
 
 
 def pytest_report_header(config: pytest.Config) -> list[str] | None:
@@ -345,36 +350,9 @@ class CaseItem(pytest.Item):
             self.add_report_section("call", "chat-conformance", text)
 
     def _check_snapshot(self, state: _State, case: Case, result: CaseResult) -> str | None:
-        from syrupy.assertion import SnapshotAssertion
-        from syrupy.location import PyTestLocation
-        from syrupy.terminal import disable_color
+        from .pytest_snapshots import compare_snapshot
 
-        from .snapshots import normalize_exchanges
-
-        option = self.config.option
-        folder = state.snapshot_dir if state.snapshot_dir is not None else case.path.resolve().parent / _snapshot_dirname()
-        site = _SnapshotSite(self, folder / _safe(self.endpoint_name), case.id)
-        assertion = SnapshotAssertion(
-            update_snapshots=bool(option.update_snapshots),
-            update_new_snapshots_only=bool(getattr(option, "update_new_snapshots_only", False)),
-            extension_class=CaseSnapshotExtension,
-            test_location=PyTestLocation(site),
-            session=self.config._syrupy,  # type: ignore[attr-defined]
-        )
-        shapes = normalize_exchanges(result.exchanges, {step.name: step for step in case.steps})
-        if assertion == shapes:
-            return None
-        with disable_color() if getattr(option, "no_colors", True) else contextlib.nullcontext():
-            diff = assertion.get_assert_diff(diff_mode=option.diff_mode)
-        location = CaseSnapshotExtension.get_location(test_location=assertion.test_location, index=0)
-        return "\n".join(
-            [
-                f"snapshot {assertion.extension.get_snapshot_name(test_location=assertion.test_location, index=0)} "
-                f"({location}) does not match the shape of the exchanges [- snapshot] [+ received]; "
-                "if the change is intended, re-run with --snapshot-update",
-                *diff,
-            ]
-        )
+        return compare_snapshot(self, case, self.endpoint_name, result.exchanges, snapshot_dir=state.snapshot_dir)
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> Any:
         if isinstance(excinfo.value, CaseFailed):
@@ -424,82 +402,3 @@ def describe_result(result: CaseResult, *, mode: Mode, cli_args: Sequence[str] =
         command = ["chat-conformance", "run", "--mode", str(mode), "--endpoint", result.endpoint, "--case", result.case_id, *cli_args]
         lines.append(f"the same from the CLI: {shlex.join(command)}")
     return "\n".join(lines)
-
-
-# -- snapshots -----------------------------------------------------------------------------------
-
-
-def _safe(name: str) -> str:
-    return "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in name)
-
-
-def _snapshot_dirname() -> str:
-    """`__snapshots__`, or what --snapshot-dirname says (syrupy sets it on its storage base class)."""
-    from syrupy.extensions.base import SnapshotCollectionStorage
-
-    return str(SnapshotCollectionStorage.snapshot_dirname)
-
-
-class _SnapshotFunction:
-    """What syrupy reads of `item.obj`."""
-
-    def __init__(self, module: str, name: str) -> None:
-        self.__module__ = module
-        self.__name__ = name
-
-
-class _SnapshotSite:
-    """The parts of an item syrupy's `PyTestLocation` reads, plus where this item's snapshot lives."""
-
-    def __init__(self, item: CaseItem, folder: Path, case_id: str) -> None:
-        self.nodeid = item.nodeid
-        self.name = item.name
-        self.path = item.path
-        self.stash = item.stash
-        self.obj = _SnapshotFunction(__name__, case_id)
-        self.cc_snapshot_folder = folder
-        self.cc_case_id = case_id
-
-
-if _Amber is not None:
-
-    class CaseSnapshotExtension(_Amber):
-        """Amber snapshots at `<folder>/<case id>.ambr`, one file per case and endpoint.
-
-        Discovery is limited to the item's own file: a run that selects some cases or endpoints
-        leaves the other files alone (never "unused", never deleted by --snapshot-update).
-        """
-
-        @classmethod
-        def dirname(cls, *, test_location: Any) -> str:
-            folder = getattr(test_location.item, "cc_snapshot_folder", None)
-            return str(folder) if folder is not None else super().dirname(test_location=test_location)
-
-        @classmethod
-        def get_file_basename(cls, *, test_location: Any, index: Any) -> str:
-            case_id = getattr(test_location.item, "cc_case_id", None)
-            return case_id if case_id is not None else super().get_file_basename(test_location=test_location, index=index)
-
-        @classmethod
-        def discovery_dirname(cls, *, test_location: Any) -> str:
-            if getattr(test_location.item, "cc_case_id", None) is None:
-                return super().discovery_dirname(test_location=test_location)
-            return cls.get_location(test_location=test_location, index=0)
-
-        @classmethod
-        def matches_test_location(cls, *, test_location: Any, snapshot_location: str) -> bool:
-            if getattr(test_location.item, "cc_case_id", None) is None:
-                return False
-            return Path(snapshot_location) == Path(cls.get_location(test_location=test_location, index=0))
-
-        def discover_snapshots(self, *, test_location: Any, ignore_extensions: list[str] | None = None) -> Any:
-            from syrupy.data import SnapshotCollections, SnapshotEmptyCollection
-
-            discovered = SnapshotCollections()
-            if getattr(test_location.item, "cc_case_id", None) is None:
-                return discovered
-            location = self.get_location(test_location=test_location, index=0)
-            if Path(location).is_file():
-                collection = self.read_snapshot_collection(snapshot_location=location)
-                discovered.add(collection if collection.has_snapshots else SnapshotEmptyCollection(location=location))
-            return discovered

@@ -7,8 +7,8 @@ token counts and generated text become the name of their JSON type. Two recordin
 behaviour normalize to the same value; a renamed field, a missing `usage`, a call that turned
 into text or a stream that turned into one JSON body do not.
 
-The pytest plugin (`--cc-snapshot`, see `harness.pytest_plugin`) compares a list of these, one
-per exchange of a case, against a syrupy snapshot. Nothing here needs pytest or syrupy.
+The pytest plugin (`--cc-snapshot`, through `harness.pytest_snapshots`) compares a list of these,
+one per exchange of a case, against a syrupy snapshot. Nothing here needs pytest or syrupy.
 """
 
 from __future__ import annotations

@@ -23,8 +23,7 @@ from pathlib import Path
 from harness.cases import bundled_cases_dir, load_cases
 from harness.endpoints import bundled_endpoints
 from harness.runner import build_request
-from harness.transport import Attempt, Cassette, Exchange, HTTPResponse, Redactor, cassette_path
-from harness.transport._cassette import cassette_to_yaml
+from harness.transport import Attempt, Cassette, Exchange, HTTPResponse, Redactor, cassette_path, cassette_to_yaml
 from harness.validators import rule_ids
 
 REPO = Path(__file__).resolve().parent.parent

@@ -47,7 +47,8 @@ def record(name: str, mode: Mode = Mode.RECORD) -> list:
         if server.model != configured.model:
             raise SystemExit(f"{name}: the server expects model {server.model!r}, endpoints.yaml says {configured.model!r}")
         settings = RunSettings(mode=mode, limits=LIMITS, server_labels={name: f"{server.name} {server.version}"})
-        return Runner(settings).run(cases, [endpoint])
+        with Runner(settings) as runner:
+            return runner.run(cases, [endpoint])
 
 
 def main() -> int:

@@ -28,7 +28,8 @@ TITLE = "Chat Completions compatibility matrix (bundled recordings)"
 def render() -> dict[Path, str]:
     cases = load_cases([bundled_cases_dir()], known_rules=rule_ids())
     endpoints = list(bundled_endpoints().values())
-    results = Runner(RunSettings(mode=Mode.REPLAY)).run(cases, endpoints)
+    with Runner(RunSettings(mode=Mode.REPLAY)) as runner:
+        results = runner.run(cases, endpoints)
     record = RunRecord(header=run_header(Mode.REPLAY, cases, endpoints), results=results, end={"finished": None, "interrupted": False})
     report = strip_volatile(build_report(record))
     return {

@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 
@@ -139,3 +140,24 @@ def chunk(delta: dict[str, Any], finish: str | None = None, model: str = "test-m
             "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
         }
     )
+
+
+HELLO_CASE = """\
+id: hello
+title: one plain chat request
+source: {document: test, section: any live request}
+feature: chat.basic
+applies_to: [openai-compatible]
+steps:
+  - request:
+      body: {model: "{model}", messages: [{role: user, content: hi}]}
+"""
+
+
+def write_hello_case(folder: Path) -> Path:
+    """`folder/hello.yaml`: a case that sends one plain chat request, for tests that need any live
+    request against a server answering `completion()`."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "hello.yaml"
+    path.write_text(HELLO_CASE, encoding="utf-8")
+    return path

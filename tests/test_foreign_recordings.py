@@ -10,7 +10,7 @@ import yaml
 
 from harness.errors import RecordingError
 from harness.transport import Cassette, read_cassette, write_cassette
-from harness.transport._foreign import FOREIGN_FORMATS, ForeignFormatError, import_foreign
+from harness.importers import FOREIGN_FORMATS, ForeignFormatError, import_foreign
 
 from .conftest import RECORDINGS, recording_files, require_recordings
 
@@ -331,3 +331,26 @@ def test_vcrpy_interaction_without_status_names_the_line(tmp_path: Path):
 def test_missing_file(tmp_path: Path):
     with pytest.raises(ForeignFormatError, match="file not found"):
         import_foreign(tmp_path / "nope.txt")
+
+
+def test_gzip_stored_vcrpy_body_is_decoded(tmp_path: Path):
+    """vcrpy keeps a gzip-encoded body as the server sent it (YAML !!binary): the import decodes it
+    and keeps the encoding on the response, as a live exchange would."""
+    import base64
+    import gzip
+
+    answer = b'{"id": "c", "object": "chat.completion", "choices": []}'
+    encoded = base64.b64encode(gzip.compress(answer)).decode()
+    path = tmp_path / "openai-gzip.yaml"
+    path.write_text(
+        "interactions:\n- request:\n    uri: https://api.openai.com/v1/chat/completions\n    method: POST\n    body: '{}'\n"
+        "  response:\n    status: {code: 200, message: OK}\n"
+        "    headers: {Content-Type: [application/json], Content-Encoding: [gzip]}\n"
+        f"    body:\n      string: !!binary |\n        {encoded}\nversion: 1\n",
+        encoding="utf-8",
+    )
+    cassette = import_foreign(path)
+    response = cassette.exchanges[0].response
+    assert response.body == answer
+    assert response.content_encoding == "gzip"
+    assert "stored gzip-encoded; decoded" in cassette.note

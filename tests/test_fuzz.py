@@ -4,13 +4,14 @@ saves each failing example before shrinking, and `run` and `check` replay what i
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import time
 
 import pytest
 
-from .servers import Received, Reply, ScriptedServer, completion
+from .servers import Received, Reply, ScriptedServer, completion, write_hello_case
 
 
 def buggy(request: Received) -> Reply:
@@ -82,6 +83,45 @@ def test_saved_examples_replay_with_run_and_check(fuzzed):
     assert "http.server-error" in rules
 
 
+CONFIGURED = """\
+endpoints:
+  team:
+    kind: openai-compatible
+    base_url: BASE
+    model: m
+    auth: bearer:TEAM_TOKEN
+    headers: {X-Request-Source: conformance}
+"""
+
+def test_fuzz_requests_carry_the_endpoint_headers_and_auth_as_run_does(tmp_path):
+    """fuzz builds its requests the way `run` does: the configured header and the bearer token go along."""
+    write_hello_case(tmp_path / "cases")
+    env = {**os.environ, "TEAM_TOKEN": "tok-team"}
+    with ScriptedServer(lambda request: Reply.json(completion())) as server:
+        (tmp_path / "chat-conformance.yaml").write_text(CONFIGURED.replace("BASE", server.url + "/v1"))
+        fuzzed = subprocess.run(
+            [sys.executable, "-m", "harness", "fuzz", "--endpoint", "team", "--max-examples", "5", "--budget", "20",
+             "--seed", "1", "--report-dir", "out"],
+            capture_output=True, text=True, cwd=tmp_path, env=env, timeout=120,
+        )  # fmt: skip
+        fuzz_requests = list(server.received)
+        ran = subprocess.run(
+            [sys.executable, "-m", "harness", "run", "--mode", "live", "--endpoint", "team", "--cases", "cases",
+             "--no-bundled-cases", "--report-dir", "ran"],
+            capture_output=True, text=True, cwd=tmp_path, env=env, timeout=120,
+        )  # fmt: skip
+        (run_request,) = server.received[len(fuzz_requests) :]
+    assert fuzzed.returncode in (0, 1) and "Traceback" not in fuzzed.stderr, fuzzed.stderr
+    assert ran.returncode == 0, ran.stdout + ran.stderr
+    assert fuzz_requests
+    same = ("x-request-source", "authorization", "content-type", "user-agent")
+    expected = {name: run_request.headers.get(name) for name in same}
+    assert expected["x-request-source"] == "conformance" and expected["authorization"] == "Bearer tok-team"
+    for request in fuzz_requests:
+        assert {name: request.headers.get(name) for name in same} == expected, request.headers
+
+
+@pytest.mark.live
 def test_fuzz_against_a_real_local_server_stays_within_its_budget(tmp_path):
     """llama.cpp's llama-server (built by scripts/servers/all.sh) with the tiny model."""
     import sys as _sys

@@ -19,6 +19,8 @@ from .conftest import REPO
 sys.path.insert(0, str(REPO))
 from scripts.record_local_servers import LIMITS, SERVERS  # noqa: E402
 
+pytestmark = pytest.mark.live
+
 
 # transformers serve stamps every chunk with the current second, so whether `created` changes
 # within a stream depends on whether it crosses a second boundary: true when it happens, but not

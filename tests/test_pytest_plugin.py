@@ -266,3 +266,37 @@ def test_extra_case_folder_items_are_named_from_its_folder(cc, pytester):
     assert f"conformance/mine.yaml::my-image-generation[{ENDPOINT}]" in collected.stdout.lines
     assert f"cases/image-generation.yaml::image-generation[{ENDPOINT}]" in collected.stdout.lines
     assert len([line for line in collected.stdout.lines if "::" in line]) == len(bundled_cases()) + 1
+
+
+# Loaded by the pytest run under test: counts the HTTP clients the runner opens and, after pytest
+# has finished (atexit runs after every pytest hook), writes which of them were closed.
+CLIENT_TRACKER = """\
+import atexit, json
+import harness.transport as transport
+
+opened = []
+real = transport.new_client
+
+def tracked():
+    client = real()
+    opened.append(client)
+    return client
+
+transport.new_client = tracked
+atexit.register(lambda: open("clients.json", "w").write(json.dumps([client.is_closed for client in opened])))
+"""
+
+
+def test_live_items_close_their_http_clients_at_session_end(cc, pytester):
+    from .servers import Reply, ScriptedServer, completion, write_hello_case
+
+    pytester.makepyfile(client_tracker=CLIENT_TRACKER)
+    write_hello_case(pytester.path / "cases")
+    with ScriptedServer(lambda request: Reply.json(completion())) as server:
+        (pytester.path / "chat-conformance.yaml").write_text(
+            f"endpoints:\n  local:\n    kind: openai-compatible\n    base_url: {server.url}/v1\n    model: m\n    auth: none\n"
+        )
+        result = cc("-p", "client_tracker", "--cc-endpoint", "local", "--cc-mode", "live", "--cc-cases", "cases", "--cc-no-bundled-cases")
+    result.assert_outcomes(passed=1)
+    assert server.received, "the item sent nothing"
+    assert json.loads((pytester.path / "clients.json").read_text()) == [True]

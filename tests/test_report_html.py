@@ -229,12 +229,14 @@ def _shown_features(driver) -> list[str]:
     )
 
 
+@pytest.mark.browser
 def test_browser_is_installed():
     """Fails, never skips, when the browser is missing: the message names .ci/install-browser."""
     require_browser()
     assert ".ci/install-browser" in INSTALL_HINT
 
 
+@pytest.mark.browser
 def test_clicking_a_failing_cell_shows_its_findings(browser, rich, tmp_path):
     started = time.monotonic()
     _load(browser, rich, tmp_path)
@@ -270,6 +272,7 @@ def test_clicking_a_failing_cell_shows_its_findings(browser, rich, tmp_path):
     assert time.monotonic() - started < 30
 
 
+@pytest.mark.browser
 def test_feature_filter_hides_rows(browser, rich, tmp_path):
     _load(browser, rich, tmp_path)
     everything = _shown_features(browser)
@@ -285,6 +288,7 @@ def test_feature_filter_hides_rows(browser, rich, tmp_path):
     assert _shown_features(browser) == everything
 
 
+@pytest.mark.browser
 def test_severity_checkboxes_filter_panel_and_matrix(browser, rich, tmp_path):
     _load(browser, rich, tmp_path)
     _click(browser, _cell(browser, *FAILING))
@@ -316,6 +320,7 @@ def test_severity_checkboxes_filter_panel_and_matrix(browser, rich, tmp_path):
     assert "tools.streamed-arguments" not in _shown_features(browser)
 
 
+@pytest.mark.browser
 def test_hostile_text_is_shown_as_text(browser, rich, tmp_path):
     _load(browser, rich, tmp_path)
     _click(browser, _cell(browser, "chat.basic", LOCAL))  # raises UnexpectedAlertPresent if alert() ran
@@ -327,6 +332,7 @@ def test_hostile_text_is_shown_as_text(browser, rich, tmp_path):
     assert console_errors(browser) == []
 
 
+@pytest.mark.browser
 def test_cells_parameters_and_skips(browser, rich, tmp_path):
     _load(browser, rich, tmp_path)
     # No case of the feature applies to the endpoint: an empty cell, no button.
@@ -360,6 +366,7 @@ def test_cells_parameters_and_skips(browser, rich, tmp_path):
     assert not panel.is_displayed()
 
 
+@pytest.mark.browser
 def test_sample_without_extras_is_not_interrupted(browser, replayed, tmp_path):
     report = replayed[0]
     _load(browser, report, tmp_path)

@@ -244,3 +244,31 @@ def test_a_connection_closed_before_any_answer_is_sent_again_once(tmp_path):
     assert result.verdict is Verdict.PASS, result.findings
     (note,) = [f for f in result.findings if f.rule == "transport.failure"]
     assert str(note.severity) == "info" and "sent again on a new connection" in note.message
+
+
+def test_runner_as_a_context_manager_reuses_then_closes_its_http_client(tmp_path, monkeypatch):
+    import harness.transport as transport
+
+    opened = []
+    real = transport.new_client
+
+    def tracked():
+        opened.append(real())
+        return opened[-1]
+
+    def answer(request: Received) -> Reply:
+        if request.json().get("stream"):
+            return Reply.sse([chunk({"content": "hi"}, finish="stop"), "[DONE]"])
+        return Reply.json(completion())
+
+    monkeypatch.setattr(transport, "new_client", tracked)
+    cases = make_cases(tmp_path, ("one", False), ("two", True))
+    with ScriptedServer(answer) as server:
+        endpoint = adhoc_endpoint(kind="openai-compatible", base_url=server.url, model="m", auth="none", name="local")
+        with Runner(RunSettings(mode=Mode.LIVE)) as runner:
+            runner.prepare([endpoint])
+            for case in cases:  # case by case, as the pytest plugin runs them
+                runner.run_case(case, endpoint)
+            assert len(opened) == 1 and not opened[0].is_closed  # one client for the endpoint, kept between cases
+    assert len(server.received) == 2
+    assert opened[0].is_closed

@@ -25,7 +25,7 @@ import pytest
 
 from harness.cases import Expect, Step
 from harness.runner._results import verdict_for
-from harness.transport._foreign import import_foreign
+from harness.importers import import_foreign
 from harness.validators import judge_exchange
 from harness.validators._findings import Severity
 

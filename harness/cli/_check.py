@@ -10,7 +10,7 @@ import click
 
 from ..cases import Expect, Step
 from ..errors import UsageError
-from ..transport import open_capture
+from ..importers import open_capture
 from ..validators import ClientPanel, Finding, Severity, client_note, judge_exchange, profile_schemas
 from ._clients import clients_option, selected_clients
 from ._errors import EXIT_FINDINGS, EXIT_OK, handle_input_errors

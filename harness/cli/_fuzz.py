@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from .._files import write_atomic
 from ..errors import UsageError
 from ..transport import Limits
 from ._errors import EXIT_FINDINGS, EXIT_OK, handle_input_errors
@@ -52,8 +53,7 @@ def fuzz(**params) -> None:
     )
     out_dir = params["report_dir"] / "fuzz"
     report = Fuzzer(endpoint, make_auth(endpoint.auth), settings, out_dir).run()
-    out_dir.mkdir(parents=True, exist_ok=True)
-    (out_dir / "summary.json").write_text(json.dumps(report.to_json(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    write_atomic(out_dir / "summary.json", json.dumps(report.to_json(), indent=2, ensure_ascii=False) + "\n")
     click.echo(f"fuzz {endpoint.name}: {report.sent} request(s) sent" + (" (budget exhausted)" if report.budget_exhausted else ""))
     for kind, count in sorted(report.counts.items()):
         click.echo(f"  {kind}: {count}")

@@ -237,7 +237,8 @@ def _run_with_progress(settings: RunSettings, cases: list[Case], endpoints: list
     total = len(cases) * len(endpoints) * settings.repeat
     console = _console(stderr=True)
     if quiet or not console.is_terminal or settings.mode is Mode.REPLAY and total < 200:
-        return Runner(settings, on_result=on_result).run(cases, endpoints)
+        with Runner(settings, on_result=on_result) as runner:
+            return runner.run(cases, endpoints)
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     with Progress(
@@ -249,7 +250,8 @@ def _run_with_progress(settings: RunSettings, cases: list[Case], endpoints: list
             on_result(result)
             progress.update(task, advance=settings.repeat, description=f"{result.endpoint} {result.case_id}: {result.verdict}")
 
-        return Runner(settings, on_result=advance).run(cases, endpoints)
+        with Runner(settings, on_result=advance) as runner:
+            return runner.run(cases, endpoints)
 
 
 def _print_results(results: list[CaseResult], output_format: str, quiet: bool, verbose: bool, show_skips: bool) -> None:

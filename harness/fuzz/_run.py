@@ -10,7 +10,6 @@ the smallest failing example is saved too.
 
 from __future__ import annotations
 
-import json
 import re
 import time
 from collections import Counter
@@ -22,11 +21,12 @@ from hypothesis import HealthCheck, Phase, given, seed, settings
 from hypothesis import strategies as st
 from hypothesis.errors import Flaky, HypothesisException
 
+from .._files import write_atomic
 from .._yamlio import dump_yaml
 from ..cases import Expect, Step
-from ..endpoints import Endpoint, chat_completions_url
-from ..runner import endpoint_redactor
-from ..transport import Cassette, Exchange, HTTPRequest, Limits, LiveTransport, cassette_path, write_cassette
+from ..endpoints import Endpoint
+from ..runner import endpoint_redactor, endpoint_request
+from ..transport import Cassette, Exchange, Limits, LiveTransport, cassette_path, write_cassette
 from ..validators import ERROR_BODY, Finding, Severity, judge_exchange
 from ._strategies import RequestStrategies
 
@@ -124,16 +124,16 @@ class Fuzzer:
         self.fuzz = fuzz
         self.out_dir = out_dir
         self.transport = LiveTransport(auth, fuzz.limits, redactor=endpoint_redactor(endpoint))
-        self.url = chat_completions_url(endpoint)
         self.strategies = RequestStrategies(fuzz.profile, endpoint.model)
         self.report = FuzzReport()
         self._saved_kinds: Counter = Counter()
         self._last_failure: dict[str, Outcome] = {}
 
     def send(self, request: dict[str, Any], valid: bool) -> Outcome:
-        body = json.dumps(request, ensure_ascii=False).encode()
-        headers = {"content-type": "application/json", "accept": "text/event-stream" if request.get("stream") else "application/json"}
-        exchange = self.transport.send("fuzz", HTTPRequest("POST", self.url, headers, body))
+        # As `run` sends a case: the endpoint's headers go along. A drawn `stream` of any truthy
+        # value (schema-invalid ones included) asks for an event stream.
+        http_request = endpoint_request(self.endpoint, request, stream=bool(request.get("stream")))
+        exchange = self.transport.send("fuzz", http_request)
         self.report.sent += 1
         response = exchange.response
         failure = exchange.final.failure
@@ -177,9 +177,8 @@ class Fuzzer:
                 }
             ],
         }
-        self.out_dir.mkdir(parents=True, exist_ok=True)
         case_path = self.out_dir / f"{case_id}.yaml"
-        case_path.write_text(f"# {'schema-valid' if outcome.valid else 'schema-invalid'} request; {outcome.reason}\n" + dump_yaml(case), encoding="utf-8")
+        write_atomic(case_path, f"# {'schema-valid' if outcome.valid else 'schema-invalid'} request; {outcome.reason}\n" + dump_yaml(case))
         recording = cassette_path(self.out_dir / "recordings", self.endpoint.name, case_id)
         write_cassette(recording, Cassette(case=case_id, endpoint=self.endpoint.name, origin="live", exchanges=[outcome.exchange], note="saved by chat-conformance fuzz"))
         self.report.saved += [case_path, recording]

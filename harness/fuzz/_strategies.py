@@ -14,7 +14,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from ..validators._schemas import profile_schemas
+from ..validators import profile_schemas
 
 __all__ = ["RequestStrategies"]
 

@@ -90,6 +90,8 @@ class ResultsLog:
     def __init__(self, report_dir: Path, header: dict[str, Any]):
         report_dir.mkdir(parents=True, exist_ok=True)
         self.path = report_dir / RESULTS_FILE
+        # Appended to as results come, so not written atomically; open() creates it 0o666 less the
+        # umask, the same mode as the reports write_atomic writes beside it.
         self._handle = self.path.open("w", encoding="utf-8")
         self._write(header)
 

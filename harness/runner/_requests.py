@@ -11,7 +11,7 @@ from ..cases import Case, Step, render_body
 from ..endpoints import Endpoint
 from ..transport import HTTPRequest
 
-__all__ = ["build_request", "request_url", "curl_command"]
+__all__ = ["build_request", "endpoint_request", "request_url", "curl_command"]
 
 
 def request_url(case: Case, endpoint: Endpoint) -> str:
@@ -19,18 +19,31 @@ def request_url(case: Case, endpoint: Endpoint) -> str:
     return endpoint.kind_spec.url_for_case(endpoint, case.url_overrides)
 
 
+def endpoint_request(
+    endpoint: Endpoint, body: Mapping[str, Any], *, stream: bool, url: str | None = None, headers: Mapping[str, str] | None = None
+) -> HTTPRequest:
+    """`body` POSTed to the endpoint with the headers every request to it carries: JSON in, an
+    event stream or JSON out, the endpoint's configured headers, then `headers` (a step's own).
+
+    `run` (through `build_request`) and `fuzz` both send these, so an endpoint's headers reach
+    the server the same way from either; auth is added by the transport.
+    """
+    merged = {
+        "content-type": "application/json",
+        "accept": "text/event-stream" if stream else "application/json",
+        **{k.lower(): v for k, v in endpoint.headers.items()},
+        **{k.lower(): v for k, v in (headers or {}).items()},
+    }
+    target = url if url is not None else chat_completions_url(endpoint)
+    return HTTPRequest("POST", target, merged, json.dumps(body, ensure_ascii=False).encode())
+
+
 def build_request(
     case: Case, step: Step, endpoint: Endpoint, responses: Mapping[str, Any], *, preview: bool = False
 ) -> HTTPRequest:
     """Raises PlaceholderMissing / DependencyMissing (from harness.cases) when it cannot be built."""
     body = render_body(step.body, endpoint.placeholder_values(), responses, preview=preview)
-    headers = {
-        "content-type": "application/json",
-        "accept": "text/event-stream" if step.stream else "application/json",
-        **{k.lower(): v for k, v in endpoint.headers.items()},
-        **{k.lower(): v for k, v in step.headers.items()},
-    }
-    return HTTPRequest("POST", request_url(case, endpoint), headers, json.dumps(body, ensure_ascii=False).encode())
+    return endpoint_request(endpoint, body, stream=step.stream, url=request_url(case, endpoint), headers=step.headers)
 
 
 def curl_command(request: HTTPRequest, *, token_placeholder: str | None) -> str:

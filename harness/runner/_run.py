@@ -38,10 +38,7 @@ from ..validators import (
     RECORDING_STALE,
     TRANSPORT_FAILURE,
     Finding,
-    ClientPanel,
     Location,
-    client_note,
-    compare_stream_and_json,
     judge_exchange,
     registry,
 )
@@ -108,7 +105,13 @@ def record_command(case_id: str, endpoint: str) -> str:
 
 
 class Runner:
-    """Runs cases; `on_result` hears about each result as soon as it is known."""
+    """Runs cases; `on_result` hears about each result as soon as it is known.
+
+    A context manager: `with Runner(settings) as runner: runner.run(cases, endpoints)`. It holds
+    one HTTP client per endpoint (connections and TLS set-up reused by every case); leaving the
+    block closes them. `run` also closes them when it ends, so a one-off `Runner(...).run(...)`
+    leaves nothing open; `run_case` (the pytest plugin's way in) keeps them for the next case.
+    """
 
     def __init__(self, settings: RunSettings, on_result: Callable[[CaseResult], None] | None = None):
         self.settings = settings
@@ -185,7 +188,7 @@ class Runner:
 
     def _client_for(self, endpoint: Endpoint):
         """One HTTP client per endpoint for the whole run: connections and TLS set-up are reused."""
-        from ..transport._live import new_client
+        from ..transport import new_client
 
         with self._clients_lock:
             if endpoint.name not in self._clients:
@@ -199,17 +202,27 @@ class Runner:
         with self._clients_lock:
             if self._client_panel is None:
                 from ..clients import ClientRunner
+                from ..validators import ClientPanel
 
                 self._client_panel = ClientPanel(ClientRunner(), list(self.settings.clients))
             return self._client_panel
 
     def close(self) -> None:
-        if self._client_panel is not None:
-            self._client_panel.runner.close()
-            self._client_panel = None
-        for client in self._clients.values():
+        """Close the HTTP clients and the client layer; a later case opens new ones. Safe to call more than once."""
+        with self._clients_lock:
+            clients = list(self._clients.values())
+            self._clients.clear()
+            panel, self._client_panel = self._client_panel, None
+        if panel is not None:
+            panel.runner.close()
+        for client in clients:
             client.close()
-        self._clients.clear()
+
+    def __enter__(self) -> Runner:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
 
     def _recording(self, case: Case, endpoint: Endpoint) -> Path:
         root = self.settings.recordings_dir or case.recordings_dir
@@ -326,6 +339,8 @@ class Runner:
                 )
                 findings.extend(judgement.findings)
                 if judgement.clients:
+                    from ..validators import client_note
+
                     client_outcomes.append({"step": variant.name, "clients": [client_note(o).to_json() for o in judgement.clients]})
                 completions.append(judgement.completion)
                 if len(exchanges) == 1:
@@ -334,6 +349,8 @@ class Runner:
             if step.expect.differential:
                 streamed, plain = completions if step.stream else reversed(completions)
                 forced = isinstance(request.json().get("tool_choice"), dict) or request.json().get("tool_choice") == "required"
+                from ..validators import compare_stream_and_json
+
                 findings.extend(compare_stream_and_json(streamed, plain, step=step.name, forced_tool=forced))
         transport.finish()
         findings = _selected(findings, self.settings.rules, case)

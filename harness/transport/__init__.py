@@ -4,8 +4,8 @@ The modules that need httpx (live and replay transports) are imported on first u
 recorded or captured bytes (`check`, the rules) does not pay for it at start-up.
 """
 
-from ._capture import Capture, open_capture
-from ._cassette import CASSETTE_VERSION, ORIGINS, Cassette, cassette_path, read_cassette, write_cassette
+from .._lazy import lazy_exports
+from ._cassette import CASSETTE_VERSION, ORIGINS, Cassette, cassette_path, cassette_to_yaml, read_cassette, write_cassette
 from ._exchange import Attempt, Exchange, HTTPRequest, HTTPResponse, TransportFailure
 from ._limits import Limits
 from ._matchers import DEFAULT_MATCH_ON, MATCHERS, Matcher, RecordingMismatch, first_difference
@@ -19,17 +19,10 @@ _LAZY = {
     "RateLimiter": "._live",
     "Transport": "._live",
     "ReplayTransport": "._replay",
+    "new_client": "._live",
 }
 
-
-def __getattr__(name: str):
-    if name in _LAZY:
-        import importlib
-
-        value = getattr(importlib.import_module(_LAZY[name], __name__), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = lazy_exports(__name__, _LAZY)
 
 
 __all__ = [
@@ -43,7 +36,6 @@ __all__ = [
     "RETRY_STATUSES",
     "SECRET_HEADERS",
     "Attempt",
-    "Capture",
     "Cassette",
     "Exchange",
     "HTTPRequest",
@@ -57,8 +49,9 @@ __all__ = [
     "Transport",
     "TransportFailure",
     "cassette_path",
+    "cassette_to_yaml",
     "first_difference",
-    "open_capture",
+    "new_client",
     "perform",
     "read_cassette",
     "write_cassette",

@@ -22,7 +22,7 @@ from .._yamlio import dump_yaml, load_yaml_file
 from ..errors import RecordingError
 from ._exchange import Attempt, Exchange, HTTPRequest, HTTPResponse, TransportFailure
 
-__all__ = ["CASSETTE_VERSION", "ORIGINS", "Cassette", "read_cassette", "write_cassette", "cassette_path"]
+__all__ = ["CASSETTE_VERSION", "ORIGINS", "Cassette", "read_cassette", "write_cassette", "cassette_path", "cassette_to_yaml"]
 
 CASSETTE_VERSION = 1
 ORIGINS = ("live", "documentation", "synthetic")

@@ -1,9 +1,8 @@
 """Rules that judge exchanges, and the findings they produce."""
 
+from .._lazy import lazy_exports
 from ._accumulate import StreamAccumulator, accumulate_chunks
 from ._context import ExchangeFacts, FindingCollector, ParsedEvent, RuleContext
-from ._consequences import ClientPanel, client_note
-from ._differential import DIFFERENTIAL, compare_stream_and_json
 from ._engine import Judgement, StreamJudge, judge_exchange
 from ._findings import ClientNote, Effect, Finding, Location, Severity
 from ._registry import (
@@ -18,9 +17,25 @@ from ._registry import (
     rule_ids,
     stream_rule,
 )
-from ._rules_basic import ERROR_BODY
-from ._rules_runner import BASELINE_FIXED, CASE_DEPENDENCY, RECORDING_STALE, TRANSPORT_FAILURE
-from ._schemas import profile_schemas
+
+# Imported on first use: the rule modules register their rules on import (registration order
+# stays the registry's own), the client glue needs the client layer (httpx), and the schemas need
+# jsonschema; none of that belongs in the start-up of a command that may not judge anything.
+_LAZY = {
+    "BASELINE_FIXED": "._rules_runner",
+    "CASE_DEPENDENCY": "._rules_runner",
+    "RECORDING_STALE": "._rules_runner",
+    "TRANSPORT_FAILURE": "._rules_runner",
+    "ERROR_BODY": "._rules_basic",
+    "DIFFERENTIAL": "._differential",
+    "compare_stream_and_json": "._differential",
+    "ClientPanel": "._consequences",
+    "client_note": "._consequences",
+    "profile_schemas": "._schemas",
+}
+
+__getattr__ = lazy_exports(__name__, _LAZY)
+
 
 __all__ = [
     "BASELINE_FIXED",

@@ -15,8 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import RecordingError
-from ._cassette import read_cassette
-from ._exchange import Attempt, Exchange, HTTPRequest, HTTPResponse
+from ..transport import Attempt, Exchange, HTTPRequest, HTTPResponse, read_cassette
 
 __all__ = ["Capture", "open_capture", "READ_SIZE"]
 
