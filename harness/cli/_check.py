@@ -11,7 +11,7 @@ import click
 from ..cases import Expect, Step
 from ..errors import UsageError
 from ..importers import open_capture
-from ..validators import ClientPanel, Finding, Severity, client_note, judge_exchange, profile_schemas
+from ..validators import Finding, Severity, judge_exchange
 from ._clients import clients_option, selected_clients
 from ._errors import EXIT_FINDINGS, EXIT_OK, handle_input_errors
 
@@ -80,6 +80,8 @@ def check(file: Path, request_path: Path | None, profile: str, expect_status: st
     The file is read as a stream, so any size works. Whatever the body holds (HTML, a JSON array,
     a truncated stream) is judged; exit 2 only when FILE cannot be read or is none of these forms.
     """
+    from ..validators import ClientPanel, client_note, profile_schemas  # the client layer and jsonschema: only when judging
+
     request = _load_request(request_path)
     expectation_note = None
     if expect_status is None:

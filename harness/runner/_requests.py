@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..cases import Case, Step, render_body
-from ..endpoints import Endpoint
+from ..endpoints import Endpoint, chat_completions_url
 from ..transport import HTTPRequest
 
 __all__ = ["build_request", "endpoint_request", "request_url", "curl_command"]

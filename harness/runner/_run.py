@@ -47,6 +47,7 @@ from ._results import CaseResult, Mode, Verdict, timings_of, verdict_for
 
 if TYPE_CHECKING:
     from ..transport import Transport
+    from ..validators import ClientPanel
 
 __all__ = ["RunSettings", "Runner", "endpoint_redactor", "record_command", "first_difference"]
 

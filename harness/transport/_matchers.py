@@ -9,7 +9,6 @@ a new free port every time), not to the case. What the case decides is: the meth
 
 from __future__ import annotations
 
-import json
 import urllib.parse
 from collections.abc import Callable, Mapping
 from types import MappingProxyType

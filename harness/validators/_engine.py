@@ -15,7 +15,7 @@ through every rule.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -24,7 +24,7 @@ from ..sse import SSEDecoder
 from ..transport import Exchange
 from ._accumulate import StreamAccumulator
 from ._context import ExchangeFacts, FindingCollector, ParsedEvent, RuleContext
-from ._findings import Finding, Severity
+from ._findings import Finding
 from ._registry import RULE_CRASHED, Rule, registry
 
 try:  # a fast parser where it pays: about three times json.loads on small chunks
