@@ -85,6 +85,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
     group.addoption("--cc-repeat", type=int, default=1, metavar="K", help="Run each case K times; mixed outcomes give the verdict flaky.")
     group.addoption(
+        "--cc-clients",
+        default="all",
+        metavar="all|none|NAME,...",
+        help="Real clients run on every answer (openai-python, openai-node, ai-sdk, langchain-openai); default all that are installed.",
+    )
+    group.addoption(
         "--cc-fail-on",
         choices=["error", "warning"],
         default="error",
@@ -192,7 +198,15 @@ def _load_state(config: pytest.Config) -> _State:
     recordings = _paths(config, [option.cc_recordings])[0] if option.cc_recordings else None
     if not 1 <= option.cc_repeat <= 100:
         raise pytest.UsageError("chat-conformance: --cc-repeat takes 1 to 100")
-    settings = RunSettings(mode=mode, recordings_dir=recordings, repeat=option.cc_repeat)
+    from .clients import choose_clients
+
+    try:
+        clients, notices = choose_clients(option.cc_clients)
+    except ValueError as error:
+        raise pytest.UsageError(f"chat-conformance: --cc-clients: {error}") from None
+    for notice in notices:
+        config.issue_config_time_warning(pytest.PytestConfigWarning(f"chat-conformance: {notice}"), stacklevel=2)
+    settings = RunSettings(mode=mode, recordings_dir=recordings, repeat=option.cc_repeat, clients=clients)
     baseline_path = _paths(config, [option.cc_baseline])[0] if option.cc_baseline else None
     baseline = load_baseline(baseline_path, known_rules=set(rule_ids())) if baseline_path else None
     cli_args = [arg for directory in _paths(config, option.cc_cases) for arg in ("--cases", str(directory))]
@@ -206,6 +220,8 @@ def _load_state(config: pytest.Config) -> _State:
         cli_args += ["--baseline", str(baseline_path)]
     if option.cc_repeat > 1:
         cli_args += ["--repeat", str(option.cc_repeat)]
+    if option.cc_clients != "all":
+        cli_args += ["--clients", option.cc_clients]
     return _State(
         settings=settings,
         cases={case.id: case for case in cases},
@@ -380,6 +396,8 @@ def _finding_lines(finding: Finding) -> list[str]:
         evidence = finding.evidence.splitlines() or [""]
         lines.append(f"    evidence: {evidence[0]}")
         lines.extend(f"              {line}" for line in evidence[1:])
+    for note in finding.clients:
+        lines.append(f"    {note.outcome}: {note.name} {note.version or ''}: {note.detail}")
     return lines
 
 

@@ -63,7 +63,8 @@ def test_junit_has_one_testcase_per_case_and_endpoint(replay_reports: Path):
 def test_markdown_shows_the_matrix_and_findings(replay_reports: Path):
     text = (replay_reports / "report.md").read_text()
     assert "| `tools.streamed-arguments` | ❌ fail |" in text
-    assert "`client.openai-python.stream`" in text
+    assert "## What real clients make of the answers" in text
+    assert "| `tools.streamed-arguments` | openai-python ✗, openai-node ≠, ai-sdk ≠, langchain-openai ≠ |" in text
 
 
 # -- a run killed halfway --------------------------------------------------------------------------
@@ -148,7 +149,7 @@ def test_diff_finds_a_new_error_in_an_already_failing_cell(replay_reports: Path,
     failing = next(r for r in new["results"] if r["case"] == "stream-function-call-arguments")
     failing["findings"].append({"rule": "tool-calls.id", "severity": "error", "message": "a tool call has no id", "location": {"step": "weather", "pointer": "/choices/0/message/tool_calls/1/id"}})
     fixed = next(r for r in new["results"] if r["case"] == "stream-function-call-arguments")
-    fixed["findings"] = [f for f in fixed["findings"] if f["rule"] != "client.openai-python.stream"]
+    fixed["findings"] = [f for f in fixed["findings"] if f["rule"] != "tool-calls.index"]
     new["results"] = [r for r in new["results"] if r["case"] != "gemini-chat"]
     (tmp_path / "old.json").write_text(json.dumps(old))
     (tmp_path / "new.json").write_text(json.dumps(new))
@@ -156,7 +157,7 @@ def test_diff_finds_a_new_error_in_an_already_failing_cell(replay_reports: Path,
     assert result.returncode == 1
     diff = json.loads(result.stdout)
     assert diff["regressions"] == ["stream-function-call-arguments on vertex-docs: new error tool-calls.id: a tool call has no id [weather, /choices/0/message/tool_calls/1/id]"]
-    assert len(diff["fixes"]) == 1 and "client.openai-python.stream no longer fires" in diff["fixes"][0]
+    assert len(diff["fixes"]) == 1 and "tool-calls.index no longer fires" in diff["fixes"][0]
     assert diff["vanished_cases"] == ["gemini-chat on vertex-docs (was skip)"]
 
 
@@ -179,7 +180,7 @@ baseline:
 
 
 def test_baseline_turns_known_findings_into_known_and_a_vanished_one_into_fixed_upstream(tmp_path: Path):
-    rules = ["tool-calls.index-stable", "delta.repeated-fields", "client.openai-python.stream"]
+    rules = ["tool-calls.index-stable", "delta.repeated-fields", "tool-calls.index"]
     (tmp_path / "known.yaml").write_text("".join(BASELINE.format(rule=r).replace("baseline:\n", "") for r in rules).join(["baseline:\n", ""]))
     known = cli("run", "--endpoint", "vertex-docs", "--case", "stream-function-call-arguments", "--baseline", "known.yaml", "--format", "json", "--report-dir", "out", cwd=tmp_path)
     assert known.returncode == 0, known.stdout + known.stderr

@@ -105,19 +105,13 @@ def clients_option(func):
 
 def selected_clients(choice: str) -> tuple[str, ...]:
     """The client names for `--clients`; prints one line per chosen client that cannot run."""
-    from ..clients import available_clients, drivers
-    from ..errors import UsageError, did_you_mean
+    from ..clients import choose_clients
+    from ..errors import UsageError
 
-    known = list(drivers())
-    if choice.strip() == "none":
-        return ()
-    wanted = known if choice.strip() == "all" else [part.strip() for part in choice.split(",") if part.strip()]
-    unknown = [name for name in wanted if name not in known]
-    if unknown:
-        raise UsageError(f"--clients: unknown client {unknown[0]!r}{did_you_mean(unknown[0], known)} (known: {', '.join(known)}, or all, none)")
-    ready = set(available_clients())
-    statuses = {s.name: s for s in client_status()}
-    for name in wanted:
-        if name not in ready:
-            click.echo(f"chat-conformance: {name} is not installed, so its outcomes are not run; install it with: {statuses[name].install_command}", err=True)
-    return tuple(name for name in wanted if name in ready)
+    try:
+        names, notices = choose_clients(choice)
+    except ValueError as error:
+        raise UsageError(f"--clients: {error}") from None
+    for notice in notices:
+        click.echo(f"chat-conformance: {notice}", err=True)
+    return names

@@ -28,6 +28,7 @@ __all__ = [
     "ClientRunner",
     "RunnerStats",
     "available_clients",
+    "choose_clients",
     "client_notices",
     "client_status",
     "client_versions",
@@ -285,3 +286,24 @@ def available_clients(cache_dir: Path | None = None) -> list[str]:
 
 def client_notices(names: Sequence[str] | None = None, cache_dir: Path | None = None) -> list[ClientNotice]:
     return ClientRunner(cache_dir=cache_dir, use_cache=False).notices(names)
+
+
+def choose_clients(choice: str, cache_dir: Path | None = None) -> tuple[tuple[str, ...], list[str]]:
+    """`all`, `none` or `NAME,...` as the clients to run, and one line for each chosen client that
+    cannot run here (with the command that installs it). Unknown names raise ValueError."""
+    from ..errors import did_you_mean
+
+    known = list(drivers())
+    choice = choice.strip()
+    if choice == "none":
+        return (), []
+    wanted = known if choice == "all" else [part.strip() for part in choice.split(",") if part.strip()]
+    unknown = [name for name in wanted if name not in known]
+    if unknown:
+        raise ValueError(f"unknown client {unknown[0]!r}{did_you_mean(unknown[0], known)} (known: {', '.join(known)}, or all, none)")
+    ready = set(available_clients(cache_dir))
+    statuses = {s.name: s for s in client_status(cache_dir)}
+    notices = [
+        f"{name} is not installed, so its outcomes are not run; install it with: {statuses[name].install_command}" for name in wanted if name not in ready
+    ]
+    return tuple(name for name in wanted if name in ready), notices

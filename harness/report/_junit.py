@@ -17,6 +17,12 @@ def _finding_lines(result: dict[str, Any]) -> str:
         lines.append(f"{finding['severity']}: {finding['rule']}: {finding['message']}{count} [{location}]{known}")
         if finding.get("evidence"):
             lines.append(f"    evidence: {finding['evidence']}")
+        for client in finding.get("clients", ()):
+            lines.append(f"    {client['outcome']}: {client['name']} {client.get('version') or ''}: {client['detail']}")
+    for exchange in result.get("exchanges", ()):
+        for client in exchange["clients"]:
+            if client["outcome"] not in ("ok", "not-run"):
+                lines.append(f"client {client['name']} {client['outcome']} on step {exchange['step']}: {client['detail']}")
     return "\n".join(lines)
 
 
