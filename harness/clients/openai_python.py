@@ -130,6 +130,11 @@ class OpenAIPython(Driver):
                     finish(completion)
         except Exception as exc:  # noqa: BLE001 - whatever the client raises is the observation
             return self._path(job, path, transport, raised=_raised(exc), exc=exc)
+        if not hasattr(completion, "to_dict"):
+            # A body not served as JSON comes back as the body's text (openai-python's
+            # BaseAPIResponse._parse): the user's `completion.choices` raises there.
+            what = f"{method_name}() returned a {type(completion).__name__}, not a ChatCompletion (the body was not served as JSON)"
+            return self._path(job, path, transport, raised=Raised("AttributeError", what))
         return self._path(job, path, transport, assembled=completion.to_dict())
 
     def _create(self, job: Job) -> PathRun:

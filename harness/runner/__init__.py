@@ -2,7 +2,7 @@
 
 from ._baseline import Baseline, BaselineEntry, load_baseline
 from ._requests import build_request, curl_command, endpoint_request, request_url
-from ._results import CaseResult, Mode, Verdict
+from ._results import CaseResult, Mode, Verdict, verdict_for
 from ._run import Runner, RunSettings, endpoint_redactor, first_difference, record_command
 
 __all__ = [
@@ -21,4 +21,5 @@ __all__ = [
     "first_difference",
     "record_command",
     "request_url",
+    "verdict_for",
 ]

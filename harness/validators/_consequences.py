@@ -27,7 +27,7 @@ from ._findings import ClientNote, Finding, Location, Severity
 from ._registry import Nature, registry
 from ._rules_client import CLIENT_RULE_PREFIX, client_rule_id
 
-__all__ = ["ClientPanel", "client_note", "weigh"]
+__all__ = ["ClientPanel", "client_note", "failure_severity", "implied_request", "weigh"]
 
 _FAILED = (Outcome.BREAKS, Outcome.MIS_ASSEMBLES)
 _TOOL_CALL = frozenset({"tool_call", "count", "id", "name", "arguments"})
@@ -82,7 +82,9 @@ def _aspects(finding: Finding) -> frozenset[str]:
     """What a finding is about, read from its JSON pointer; no pointer: the whole answer."""
     pointer = finding.location.pointer or ""
     if not pointer:
-        return _ANYTHING
+        # A whole-answer fact (no stream, no [DONE], not JSON) explains anything; a schema
+        # deviation at the top level is about the chunk's own fields, not about what it carries.
+        return frozenset({"chunk"}) if _nature(finding) is Nature.SHAPE else _ANYTHING
     parts = pointer.split("/")
     if "tool_calls" in parts or "function_call" in parts:
         # A delta-level fault (index, repeated id or name) can cost a client any part of the call.
@@ -102,43 +104,61 @@ def _aspects(finding: Finding) -> frozenset[str]:
     return frozenset({"chunk", last})
 
 
-def _rank(finding: Finding) -> tuple:
-    """Preference among findings that explain the same failure: behaviour before shape, the
-    louder first, the earliest event first."""
-    nature = registry()[finding.rule].nature if finding.rule in registry() else Nature.BEHAVIOUR
-    event = finding.location.event if finding.location.event is not None else -1
-    return (nature is Nature.SHAPE, -finding.severity, event)
+def _nature(finding: Finding) -> Nature:
+    known = registry()
+    return known[finding.rule].nature if finding.rule in known else Nature.BEHAVIOUR
 
 
-def _explains(finding: Finding, outcome: ClientOutcome) -> bool:
-    aspects = _aspects(finding)
-    if outcome.outcome is Outcome.MIS_ASSEMBLES:
-        wanted = {d.aspect for d in outcome.differences} or {"*"}
-        return aspects is _ANYTHING or bool(aspects & wanted)
-    return True  # an exception says nothing of its cause: the event decides (see _explaining)
+_MINOR_ASPECTS = frozenset({"role"})
+"""A client that gets only these wrong hands over something rarely read (`assistantassistant`)."""
+
+
+def failure_severity(outcome: ClientOutcome) -> Severity:
+    """How bad a client's failure is: raising, or assembling wrong data, is an error; getting only a
+    rarely read field wrong (a concatenated role) is a warning."""
+    if outcome.outcome is Outcome.MIS_ASSEMBLES and outcome.differences and {d.aspect for d in outcome.differences} <= _MINOR_ASPECTS:
+        return Severity.WARNING
+    return Severity.ERROR
 
 
 def _explaining(candidates: list[Finding], outcome: ClientOutcome) -> Finding | None:
-    fitting = [f for f in candidates if _explains(f, outcome)]
+    """The finding that explains a client's failure: one about the part the client got wrong (a
+    finding about the whole answer only when none is), loud enough to carry it (a shape finding is
+    made as loud as the failure), behaviour before shape."""
+    needed = failure_severity(outcome)
+    eligible = [f for f in candidates if f.severity >= needed or _nature(f) is Nature.SHAPE]
     raised_at = outcome.raised.event if outcome.raised is not None else None
-    if outcome.outcome is Outcome.BREAKS and raised_at is not None:
+    if outcome.outcome is Outcome.BREAKS:
+        if raised_at is None:
+            return min(eligible, key=lambda f: (_nature(f) is Nature.SHAPE, -f.severity)) if eligible else None
+
         # A client raises where the fault reached it: a finding at that event, else one about the
         # whole answer (no event), else the nearest before it; never one after it.
         def place(f: Finding) -> tuple:
             event = f.location.event
             return (0, 0) if event == raised_at else (1, 0) if event is None else (2, raised_at - event)
 
-        at_or_before = [f for f in fitting if f.location.event is None or f.location.event <= raised_at]
-        return min(at_or_before, key=lambda f: (_rank(f)[0], place(f), _rank(f)[1])) if at_or_before else None
-    # Among findings about the same part, the one naming the very field that differs (an id, a
-    # name, the arguments) explains best.
+        at_or_before = [f for f in eligible if f.location.event is None or f.location.event <= raised_at]
+        return min(at_or_before, key=lambda f: (_nature(f) is Nature.SHAPE, place(f), -f.severity)) if at_or_before else None
+    wanted = {d.aspect for d in outcome.differences} or {"*"}
     fields = [d.path.rsplit("/", 1)[-1] for d in outcome.differences]
 
-    def specific(f: Finding) -> int:
+    def fit(f: Finding) -> tuple:
+        aspects = _aspects(f)
         last = (f.location.pointer or "").rsplit("/", 1)[-1]
-        return -sum(1 for name in fields if name == last)
+        event = f.location.event if f.location.event is not None else -1
+        # the very field that differs (an id, a name) first, then the same part, the whole answer last
+        return (aspects is _ANYTHING, _nature(f) is Nature.SHAPE, -f.severity, -sum(1 for name in fields if name == last), event)
 
-    return min(fitting, key=lambda f: (_rank(f)[0], _rank(f)[1], specific(f), _rank(f)[2])) if fitting else None
+    fitting = [f for f in eligible if _aspects(f) is _ANYTHING or _aspects(f) & wanted]
+    return min(fitting, key=fit) if fitting else None
+
+
+def _related(findings: list[Finding], outcome: ClientOutcome) -> Finding | None:
+    """A quieter finding about the part a client got wrong, named beside the client's own finding."""
+    wanted = {d.aspect for d in outcome.differences}
+    about = [f for f in findings if not f.rule.startswith(CLIENT_RULE_PREFIX) and _aspects(f) is not _ANYTHING and _aspects(f) & wanted]
+    return max(about, key=lambda f: f.severity) if about else None
 
 
 def weigh(findings: list[Finding], outcomes: Sequence[ClientOutcome], *, step: str, attempt: int) -> list[Finding]:
@@ -147,8 +167,7 @@ def weigh(findings: list[Finding], outcomes: Sequence[ClientOutcome], *, step: s
     ran = [o for o in outcomes if o.outcome is not Outcome.NOT_RUN]
     if not ran:
         return findings
-    nature = {f.rule: (registry()[f.rule].nature if f.rule in registry() else Nature.BEHAVIOUR) for f in findings}
-    candidates = [f for f in findings if not f.rule.startswith(CLIENT_RULE_PREFIX) and (f.severity > Severity.INFO or nature[f.rule] is Nature.SHAPE)]
+    candidates = [f for f in findings if not f.rule.startswith(CLIENT_RULE_PREFIX) and (f.severity > Severity.INFO or _nature(f) is Nature.SHAPE)]
     attached: dict[int, list[ClientOutcome]] = {}
     unexplained: list[ClientOutcome] = []
     for outcome in ran:
@@ -164,24 +183,28 @@ def weigh(findings: list[Finding], outcomes: Sequence[ClientOutcome], *, step: s
     for finding in findings:
         failing = attached.get(id(finding), [])
         notes = tuple(client_note(o) for o in failing)
-        if nature[finding.rule] is Nature.SHAPE:
+        if _nature(finding) is Nature.SHAPE:
             if failing:
                 names = ", ".join(_label(o) for o in failing)
-                finding = replace(finding, severity=Severity.ERROR, message=f"{finding.message} ({names} {'breaks' if len(failing) == 1 else 'break'} or mis-assembles on it)")
+                worst = max(failure_severity(o) for o in failing)
+                finding = replace(finding, severity=worst, message=f"{finding.message} ({names} {'breaks' if len(failing) == 1 else 'break'} or mis-assembles on it)")
             else:
                 finding = replace(finding, severity=Severity.INFO, message=f"{finding.message} (tolerated by {tolerated_by})")
         weighed.append(replace(finding, clients=notes) if notes else finding)
-    spec_valid = not any(f.severity > Severity.INFO or nature[f.rule] is Nature.SHAPE for f in findings)
+    spec_valid = not any(f.severity > Severity.INFO or _nature(f) is Nature.SHAPE for f in findings)
     for outcome in unexplained:
-        weighed.append(_client_finding(outcome, spec_valid=spec_valid, step=step, attempt=attempt))
+        weighed.append(_client_finding(outcome, spec_valid=spec_valid, related=_related(findings, outcome), step=step, attempt=attempt))
     return weighed
 
 
-def _client_finding(outcome: ClientOutcome, *, spec_valid: bool, step: str, attempt: int) -> Finding:
-    code = "limitation" if spec_valid else str(outcome.outcome)
+def _client_finding(outcome: ClientOutcome, *, spec_valid: bool, related: Finding | None, step: str, attempt: int) -> Finding:
+    minor = failure_severity(outcome) is Severity.WARNING
+    code = "limitation" if spec_valid else "minor-mis-assembly" if minor else str(outcome.outcome)
     pointer = outcome.differences[0].path if outcome.differences else None
     event = outcome.raised.event if outcome.raised is not None else None
     what = "fails on" if spec_valid else "breaks on" if outcome.outcome is Outcome.BREAKS else "mis-assembles"
     message = f"{_label(outcome)} {what} {'this spec-valid answer' if spec_valid else 'the answer'}: {outcome.detail}"
+    if related is not None:
+        message += f" (related: {related.rule}: {related.message})"
     finding = registry()[client_rule_id(outcome.name)].make(message, code=code, location=Location(step=step, attempt=attempt, event=event, pointer=pointer))
     return replace(finding, clients=(client_note(outcome),))

@@ -20,6 +20,7 @@ CLIENT_RULE_PREFIX = "client."
 _FINDINGS = {
     "breaks": kind(Severity.ERROR, "the client raises on the answer, and no other rule explains why"),
     "mis-assembles": kind(Severity.ERROR, "the client hands the user something other than what the server meant, and no other rule explains why"),
+    "minor-mis-assembly": kind(Severity.WARNING, "the client gets only a rarely read field wrong (a repeated role concatenated), and no other rule explains why"),
     "limitation": kind(Severity.INFO, "the client fails on an answer no rule faults (a spec-valid answer): a limitation of the client, not of the endpoint (the client view shows it)"),
 }
 

@@ -328,18 +328,20 @@ class UsageInStream:
 
     def finish(self):
         if self.asked and not self.with_usage:
-            yield self.ctx.finding("usage was requested (stream_options.include_usage) but no chunk carries it")
+            yield self.ctx.finding("usage was requested (stream_options.include_usage) but no chunk carries it", pointer="/usage")
         elif self.asked and not self.usage_only_chunk:
             yield self.ctx.finding(
                 "usage arrives on a chunk that also has choices, not in a final chunk with empty choices",
                 code="not-final-chunk",
                 event=self.first_with_usage,
+                pointer="/usage",
             )
         elif not self.asked and self.with_usage and self.ctx.request_known:
             yield self.ctx.finding(
                 "usage is sent although stream_options.include_usage was not set",
                 code="unasked",
                 event=self.first_with_usage,
+                pointer="/usage",
             )
         if self.with_usage > 1:
-            yield self.ctx.finding(f"usage is sent on {self.with_usage} chunks, not once", code="repeated", event=self.first_with_usage)
+            yield self.ctx.finding(f"usage is sent on {self.with_usage} chunks, not once", code="repeated", event=self.first_with_usage, pointer="/usage")
