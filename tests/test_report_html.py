@@ -2,10 +2,12 @@
 
 The base data is a real run: the bundled recordings replayed through the CLI (one endpoint,
 `vertex-docs`, where `stream-function-call-arguments` fails with many findings, one of them the
-real openai-python client raising IndexError). For what that run lacks, the test adds a second,
-made-up endpoint `local-vllm` with hand-written results (pass, warn, flaky, stale, the four
-parameter statuses, a baseline-known finding, a feature only it has, and finding text that tries
-to break out of the page) and rebuilds the report with `build_report`, as a real run would.
+real openai-python client raising IndexError, and the three other clients mis-assembling the
+answer). For what that run lacks, the test adds a second, made-up endpoint `local-vllm` with
+hand-written results (pass, warn, flaky, stale, the four parameter statuses, a baseline-known
+finding, a feature only it has, client outcomes including not-run, and finding and client text
+that tries to break out of the page) and rebuilds the report with `build_report`, as a real run
+would.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from click.testing import CliRunner
 
 from harness.cli import cli
 from harness.report import build_report, render_junit, render_markdown, strip_volatile
-from harness.report._html import render_html
+from harness.report._html import _asset, render_html
 from harness.report._log import RunRecord
 from harness.runner import CaseResult
 
@@ -49,23 +51,39 @@ def _finding(rule, severity, message, **extra):
     return {"rule": rule, "severity": severity, "message": message, "location": {"step": "main", "attempt": 1}, **extra}
 
 
+CLIENT_NAMES = ("openai-python", "openai-node", "ai-sdk", "langchain-openai")
+HOSTILE_DETAIL = "raised ValueError: " + SCRIPT_BREAKOUT + TAG_INJECTION
+NOT_RUN_DETAIL = "generateText: not-run (the client refused the request before sending it)"
+
+
+def _exchange(step: str, **outcomes) -> dict:
+    """One step's client outcomes: every client ok unless named (keyword: name with _ for -)."""
+    clients = []
+    for name in CLIENT_NAMES:
+        outcome, detail = outcomes.get(name.replace("-", "_"), ("ok", "stream+final: ok"))
+        clients.append({"name": name, "version": "1.0", "outcome": outcome, "detail": detail})
+    return {"step": step, "clients": clients}
+
+
 def _local_results() -> list[dict]:
     """Made-up results of a second endpoint: every verdict, parameter status and mark the page shows."""
 
     def result(case, feature, verdict, findings=(), **extra):
         return {"case": case, "endpoint": LOCAL, "feature": feature, "verdict": verdict, "findings": list(findings), "duration_s": 0.5, **extra}
 
+    breaks = {"name": "openai-python", "version": "1.0", "outcome": "breaks", "detail": HOSTILE_DETAIL}
     return [
-        result(FAILING_CASE, FAILING[0], "pass", timings={"headers_s": 0.12, "first_chunk_s": 0.2, "total_s": 1.5}),
+        result(FAILING_CASE, FAILING[0], "pass", timings={"headers_s": 0.12, "first_chunk_s": 0.2, "total_s": 1.5}, exchanges=[_exchange("weather")]),
         result(
             "gemini-chat",
             "chat.basic",
             "warn",
             [
-                _finding("usage.stream", "warning", "usage oddity " + SCRIPT_BREAKOUT, evidence=TAG_INJECTION),
+                _finding("usage.stream", "warning", "usage oddity " + SCRIPT_BREAKOUT, evidence=TAG_INJECTION, clients=[breaks]),
                 _finding("choice.after-finish", "error", "content after finish_reason", known="vllm issue 1234: accepted until fixed"),
                 _finding("schema.response", "info", "an extra field system_fingerprint2 is not in the schema"),
             ],
+            exchanges=[_exchange("main", openai_python=("breaks", HOSTILE_DETAIL), ai_sdk=("not-run", NOT_RUN_DETAIL))],
         ),
         result("gemini-chat-stream", "streaming.basic", "flaky", [_finding("sse.done", "error", "the stream ends without [DONE]")], runs=["pass", "fail", "pass"]),
         result(
@@ -77,9 +95,9 @@ def _local_results() -> list[dict]:
             command=f"chat-conformance run --mode record --endpoint {LOCAL} --case error-unknown-model",
         ),
         result("param-seed", "params.seed", "pass", parameter="seed"),
-        result("param-n", "params.n", "fail", [_finding("params.n", "error", "n=2 asked, 1 choice(s) returned: the parameter is ignored")], parameter="n"),
-        result("param-stop", "params.stop", "pass", [_finding("http.status", "info", "rejected with 400 and an error body")], parameter="stop"),
-        result("param-max-tokens", "params.max-tokens", "fail", [_finding("http.server-error", "error", "500 Internal Server Error")], parameter="max_tokens"),
+        result("param-n", "params.n", "fail", [_finding("params.n", "error", "n=2 asked, 1 choice(s) returned: the parameter is ignored", parameter="n", effect="ignored")], parameter="n"),
+        result("param-stop", "params.stop", "pass", [_finding("http.status", "info", "rejected with 400 and an error body", parameter="stop", effect="rejected")], parameter="stop"),
+        result("param-max-tokens", "params.max-tokens", "fail", [_finding("http.server-error", "error", "500 Internal Server Error", parameter="max_tokens", effect="server-failure")], parameter="max_tokens"),
         result("local-only", "local.only-feature", "pass"),
     ]
 
@@ -88,7 +106,7 @@ def _local_results() -> list[dict]:
 def rich(replayed) -> dict:
     """The replayed report plus the made-up `local-vllm` endpoint, rebuilt by build_report (interrupted run)."""
     base = copy.deepcopy(replayed[0])
-    header = {k: base[k] for k in ("harness_version", "client", "mode", "started", "repeat", "baseline", "rules")}
+    header = {k: base[k] for k in ("harness_version", "clients", "mode", "started", "repeat", "baseline", "rules")}
     header["endpoints"] = base["endpoints"] + [
         {"name": LOCAL, "kind": "openai-compatible", "profile": "openai", "model": "Qwen/Qwen3-0.6B", "url": "http://127.0.0.1:8000/v1/chat/completions"}
     ]
@@ -150,6 +168,25 @@ def test_embedded_data_is_the_report(rich):
     assert json.loads(data) == rich
 
 
+def test_embedded_data_includes_the_client_matrix(rich):
+    (_, data), _ = _scripts(render_html(rich))
+    embedded = json.loads(data)
+    assert embedded["client_matrix"] == rich["client_matrix"]
+    assert embedded["client_matrix"]["clients"] == list(CLIENT_NAMES)
+    cell = embedded["client_matrix"]["cells"][FAILING[0]][FAILING[1]]
+    assert cell["openai-python"]["outcome"] == "breaks" and cell["openai-node"]["outcome"] == "mis-assembles"
+    assert embedded["clients"] == rich["clients"] and "client" not in embedded
+
+
+def test_page_names_no_client_of_its_own():
+    """Which client a finding breaks comes from the data: the script hard-codes no client name and
+    no rule-id prefix to guess one from."""
+    script = _asset("report.js")
+    for name in (*CLIENT_NAMES, "client."):
+        assert name not in script
+    assert "report.client_matrix" in script and "report.clients" in script
+
+
 def test_finding_text_cannot_end_the_script(rich):
     page = render_html(rich)
     assert SCRIPT_BREAKOUT not in page and TAG_INJECTION not in page
@@ -205,6 +242,12 @@ def _load(driver, report: dict, tmp_path: Path, name: str = "report.html"):
     return path
 
 
+def Select(element):  # noqa: N802 - selenium's class, imported late like By
+    from selenium.webdriver.support.select import Select as _Select
+
+    return _Select(element)
+
+
 def _by(selector: str):
     from selenium.webdriver.common.by import By
 
@@ -246,6 +289,9 @@ def test_clicking_a_failing_cell_shows_its_findings(browser, rich, tmp_path):
 
     cell = _cell(browser, *FAILING)
     assert cell.get_attribute("data-verdict") == "fail" and "fail" in cell.text  # the verdict as text, not only colour
+    # The cell's client hint comes from its findings' `clients` lists.
+    assert "breaks openai-python" in cell.text and "mis-assembles openai-node, ai-sdk, langchain-openai" in cell.text
+    assert "breaks" not in _cell(browser, FAILING[0], LOCAL).text  # every client was ok there
     _click(browser, cell)
 
     assert panel.is_displayed()
@@ -256,12 +302,28 @@ def test_clicking_a_failing_cell_shows_its_findings(browser, rich, tmp_path):
     assert "breaks openai-python" in text
     assert "IndexError" in text
     assert rich["rules"]["tool-calls.index-stable"]["rationale"] in text
-    # Findings most severe first; the client's own breakage labelled; evidence as text in a <pre>.
+    # Findings most severe first, those that fail a client first among equals; evidence as text in a <pre>.
     findings = panel.find_elements(*_by(f'article[data-case="{FAILING_CASE}"] li.finding'))
     severities = [f.get_attribute("data-severity") for f in findings]
     assert severities == sorted(severities, key=["error", "warning", "info"].index)
-    client = [f for f in findings if f.get_attribute("data-rule") == "client.openai-python.stream"]
-    assert client and "breaks openai-python" in client[0].text
+    assert [f.get_attribute("data-rule") for f in findings[:2]] == ["tool-calls.index", "delta.repeated-fields"]
+
+    def labels(finding):
+        return [(x.get_attribute("data-outcome"), x.get_attribute("data-client")) for x in finding.find_elements(*_by(".finding-head .label[data-client]"))]
+
+    # One label per client the finding's `clients` names, the client's detail on hover and on expand.
+    assert labels(findings[0]) == [("breaks", "openai-python")]
+    label = findings[0].find_element(*_by(".finding-head .label[data-client]"))
+    assert label.text == "breaks openai-python" and "IndexError" in label.get_attribute("title")
+    _click(browser, findings[0].find_element(*_by("details.client-details summary")))
+    assert "list index out of range at event 0" in findings[0].find_element(*_by("details.client-details")).text
+    assert labels(findings[1]) == [("mis-assembles", n) for n in ("openai-node", "ai-sdk", "langchain-openai")]
+    # Its message names openai-python, which the old page took for a label: the data says otherwise.
+    assert "openai-python" in findings[1].find_element(*_by(".message")).text
+    assert sum(len(labels(f)) for f in findings) == 4
+    # The case's own summary: every client that was not ok, with its detail.
+    box = panel.find_element(*_by(f'article[data-case="{FAILING_CASE}"] .breakage'))
+    assert [li.get_attribute("data-client") for li in box.find_elements(*_by("li"))] == list(CLIENT_NAMES)
     evidence = panel.find_elements(*_by("pre.evidence"))
     assert any("had index 1, now 0" in e.text for e in evidence)
     assert console_errors(browser) == []
@@ -327,8 +389,16 @@ def test_hostile_text_is_shown_as_text(browser, rich, tmp_path):
     panel = browser.find_element(*_by("#findings-panel"))
     assert SCRIPT_BREAKOUT in panel.text
     assert TAG_INJECTION in panel.find_element(*_by("pre.evidence")).text
+    assert HOSTILE_DETAIL in panel.find_element(*_by('.breakage li[data-client="openai-python"]')).text
+    assert HOSTILE_DETAIL == panel.find_element(*_by('.finding-head .label[data-client="openai-python"]')).get_attribute("title")
     assert browser.execute_script("return window.__xss === undefined && document.querySelectorAll('img').length === 0")
     assert "known (baseline)" in panel.text and "vllm issue 1234" in panel.text
+    # The same text in the client view's panel.
+    _click(browser, browser.find_element(*_by("#tab-clients")))
+    Select(browser.find_element(*_by("#client-endpoint"))).select_by_index(1)  # local-vllm
+    _click(browser, _client_cell(browser, "chat.basic", "openai-python", LOCAL))
+    assert HOSTILE_DETAIL == panel.find_element(*_by("pre.client-detail")).text
+    assert browser.execute_script("return window.__xss === undefined && document.querySelectorAll('img').length === 0")
     assert console_errors(browser) == []
 
 
@@ -373,5 +443,153 @@ def test_sample_without_extras_is_not_interrupted(browser, replayed, tmp_path):
     assert not browser.find_element(*_by("#interrupted-banner")).is_displayed()
     assert "no parameter was judged" in browser.find_element(*_by("#parameters-section")).text.lower()
     header = browser.find_element(*_by("header")).text
-    assert f"client {report['client']['name']} {report['client']['version']}" in header
+    assert [c["name"] for c in report["clients"]] == list(CLIENT_NAMES)
+    assert "clients " + ", ".join(f"{c['name']} {c['version']}" for c in report["clients"]) in header
     assert f"mode {report['mode']}" in header
+
+
+def _client_cell(driver, feature: str, client: str, endpoint: str | None):
+    """A cell of the client view; endpoint None is the "all endpoints" table."""
+    where = f'[data-endpoint="{endpoint}"]' if endpoint else '[data-scope="all"]'
+    return driver.find_element(*_by(f'#client-body button.cell[data-feature="{feature}"][data-client="{client}"]{where}'))
+
+
+def _shown_client_features(driver) -> list[str]:
+    return driver.execute_script(
+        "return Array.from(document.querySelectorAll('#client-body tr'))"
+        ".filter(function (tr) { return tr.getClientRects().length > 0; })"
+        ".map(function (tr) { return tr.getAttribute('data-feature'); });"
+    )
+
+
+@pytest.mark.browser
+def test_client_view_shows_which_feature_breaks_which_client(browser, replayed):
+    """The page the CLI wrote for the bundled replay: openai-python raises IndexError on Google's
+    sample stream of parallel function calls, openai-node hands over a wrong call id."""
+    from selenium.webdriver.common.keys import Keys
+
+    _, report_dir = replayed
+    browser.get((report_dir / "report.html").as_uri())
+    assert not browser.find_element(*_by("#client-view")).is_displayed()
+    tab = browser.find_element(*_by("#tab-clients"))
+    _click(browser, tab)
+    assert tab.get_attribute("aria-selected") == "true"
+    assert not browser.find_element(*_by("#verdict-view")).is_displayed()
+    assert not browser.find_element(*_by("#severity-filter")).is_displayed()  # verdict-view filters go with it
+    # The endpoint shown first is the first where a client fails.
+    chosen = Select(browser.find_element(*_by("#client-endpoint"))).first_selected_option
+    assert chosen.text.startswith("vertex-docs (1 breaks, ")  # with how many cells of each outcome
+    heads = [th.text for th in browser.find_elements(*_by("#client-head th"))]
+    assert heads == ["feature", *CLIENT_NAMES]
+
+    cell = _client_cell(browser, FAILING[0], "openai-python", FAILING[1])
+    assert cell.get_attribute("data-outcome") == "breaks" and cell.text.startswith("✗ breaks")  # text, not only colour
+    node = _client_cell(browser, FAILING[0], "openai-node", FAILING[1])
+    assert node.get_attribute("data-outcome") == "mis-assembles" and node.text.startswith("≠ mis-assembles")
+    _click(browser, cell)
+    panel = browser.find_element(*_by("#findings-panel"))
+    assert panel.is_displayed() and cell.get_attribute("aria-pressed") == "true"
+    answer = panel.find_element(*_by(f'article.answer[data-case="{FAILING_CASE}"]'))
+    assert answer.get_attribute("data-endpoint") == "vertex-docs" and answer.get_attribute("data-step") == "weather"
+    assert answer.get_attribute("data-outcome") == "breaks"
+    assert "IndexError" in answer.find_element(*_by("pre.client-detail")).text
+    assert "tool-calls.index" in answer.find_element(*_by("ul.reported-by")).text  # the finding that reports it
+
+    # Keyboard: Escape gives focus back to the cell; Enter on another cell opens it.
+    panel.send_keys(Keys.ESCAPE)
+    assert not panel.is_displayed()
+    assert browser.switch_to.active_element == cell
+    node.send_keys(Keys.ENTER)
+    assert panel.is_displayed() and "mis-assembles" in panel.text and "tool_calls/0/id" in panel.text
+
+    # The feature filter filters this view's rows too; the other views' filters stay out of it.
+    box = browser.find_element(*_by("#feature-filter"))
+    box.send_keys("tools.stream")
+    assert _shown_client_features(browser) == [FAILING[0]]
+    box.clear()
+    box.send_keys("no-such-feature")
+    assert _shown_client_features(browser) == []
+    assert "0 of" in browser.find_element(*_by("#filter-status")).text
+
+    # Back to the verdicts with the arrow key, as in any tab list.
+    tab.send_keys(Keys.ARROW_LEFT)
+    assert browser.find_element(*_by("#tab-verdicts")).get_attribute("aria-selected") == "true"
+    assert browser.find_element(*_by("#verdict-view")).is_displayed() and not panel.is_displayed()
+    assert _shown_features(browser) == []  # the filter text still applies
+    assert console_errors(browser) == []
+
+
+@pytest.mark.browser
+def test_client_view_endpoints_combined_and_not_run(browser, rich, tmp_path):
+    _load(browser, rich, tmp_path)
+    _click(browser, browser.find_element(*_by("#tab-clients")))
+    select = Select(browser.find_element(*_by("#client-endpoint")))
+    assert [o.text.split(" (")[0] for o in select.options] == ["vertex-docs", LOCAL, "all endpoints"]
+    select.select_by_visible_text("all endpoints")
+    # Worst outcome over every endpoint, the failing endpoints named in the cell.
+    python = _client_cell(browser, FAILING[0], "openai-python", None)
+    assert python.get_attribute("data-outcome") == "breaks" and "on vertex-docs" in python.text  # local-vllm was ok
+    chat = _client_cell(browser, "chat.basic", "openai-python", None)
+    assert chat.get_attribute("data-outcome") == "breaks" and f"on {LOCAL}" in chat.text
+    # A client that could not be given the request: not-run, with why in the panel.
+    not_run = _client_cell(browser, "chat.basic", "ai-sdk", None)
+    assert not_run.get_attribute("data-outcome") == "not-run" and not_run.text.startswith("– not-run")
+    _click(browser, not_run)
+    panel = browser.find_element(*_by("#findings-panel"))
+    answer = panel.find_element(*_by("article.answer"))
+    assert answer.get_attribute("data-endpoint") == LOCAL and answer.get_attribute("data-outcome") == "not-run"
+    assert NOT_RUN_DETAIL in answer.text
+    # An ok cell lists no answer, only says all were fine.
+    _click(browser, _client_cell(browser, "chat.basic", "openai-node", None))
+    assert panel.find_elements(*_by("article.answer")) == [] and "Every answer was handed over" in panel.text
+    # Only the features some client fails on.
+    assert "tools.multimodal-function-response" in _shown_client_features(browser)
+    _click(browser, browser.find_element(*_by("#only-client-failures")))
+    assert _shown_client_features(browser) == ["chat.basic", "output.image-generation", FAILING[0]]
+    # From an answer to its verdict cell.
+    _click(browser, _client_cell(browser, FAILING[0], "openai-python", None))
+    _click(browser, panel.find_element(*_by("article.answer button")))
+    assert browser.find_element(*_by("#tab-verdicts")).get_attribute("aria-selected") == "true"
+    assert _cell(browser, *FAILING).get_attribute("aria-pressed") == "true" and FAILING_CASE in panel.text
+    assert console_errors(browser) == []
+
+
+@pytest.mark.browser
+def test_client_view_starts_on_the_first_endpoint_where_a_client_fails(browser, rich, tmp_path):
+    """local-vllm listed first, with nothing worse than a client that was not run: vertex-docs is shown."""
+    base = copy.deepcopy(rich)
+    header = {k: base[k] for k in ("harness_version", "clients", "mode", "started", "repeat", "baseline", "rules", "cases")}
+    header["endpoints"] = base["endpoints"][::-1]
+    for r in base["results"]:
+        if r["endpoint"] == LOCAL and r["case"] == "gemini-chat":
+            r["exchanges"] = [_exchange("main", ai_sdk=("not-run", NOT_RUN_DETAIL))]
+            r["findings"] = [{k: v for k, v in f.items() if k != "clients"} for f in r["findings"]]
+    report = build_report(RunRecord(header=header, results=[CaseResult.from_json(r) for r in base["results"]], end={"finished": None, "interrupted": False}))
+    assert report["matrix"]["endpoints"] == [LOCAL, "vertex-docs"]
+    _load(browser, report, tmp_path)
+    _click(browser, browser.find_element(*_by("#tab-clients")))
+    options = [o.text for o in Select(browser.find_element(*_by("#client-endpoint"))).options]
+    assert options[0] == f"{LOCAL} (1 not-run)"
+    assert Select(browser.find_element(*_by("#client-endpoint"))).first_selected_option.text.startswith("vertex-docs (1 breaks")
+    assert _client_cell(browser, FAILING[0], "openai-python", "vertex-docs").get_attribute("data-outcome") == "breaks"
+
+
+@pytest.mark.browser
+def test_run_without_clients(browser, rich, tmp_path):
+    """`--clients none`: the header says so and the client view explains its emptiness."""
+    base = copy.deepcopy(rich)
+    header = {k: base[k] for k in ("harness_version", "mode", "started", "repeat", "baseline", "rules", "endpoints", "cases")}
+    header["clients"] = []
+    for r in base["results"]:
+        r.pop("exchanges", None)
+        for f in r["findings"]:
+            f.pop("clients", None)
+    report = build_report(RunRecord(header=header, results=[CaseResult.from_json(r) for r in base["results"]], end={"finished": None, "interrupted": False}))
+    assert report["clients"] == [] and report["client_matrix"] == {"clients": [], "cells": {}}
+    _load(browser, report, tmp_path)
+    assert "no clients consulted" in browser.find_element(*_by("#run-meta")).text
+    assert "breaks" not in browser.find_element(*_by("#matrix")).text
+    _click(browser, browser.find_element(*_by("#tab-clients")))
+    assert "No real client was consulted" in browser.find_element(*_by("#client-empty")).text
+    assert not browser.find_element(*_by("#client-matrix")).is_displayed()
+    assert console_errors(browser) == []

@@ -6,14 +6,23 @@ font or image), so it opens from a CI artifact, a mail attachment or a `file://`
 The CSS and JS are kept as files, `static/report.css` and `static/report.js` (package data, in
 the wheel), and inlined into every page.
 
-What it shows: a header (versions, mode, client, times, a banner for an interrupted run, the
-verdict counts), the compatibility matrix (features × endpoints; each cell a button with its
-verdict as colour *and* text), a findings panel for the clicked cell (every case with its
-verdict, skip detail and command, parameter status, timings, and its findings sorted by
-severity with location, evidence, the rule's rationale and citation, baseline marks and a
-"breaks openai-python" label on findings that break the real client), filters (feature text,
-severity checkboxes, "only cells with findings at the checked severities"), the per-parameter
-status table and the endpoints.
+What it shows: a header (versions, mode, the real clients consulted with their versions, times,
+a banner for an interrupted run, the verdict counts) and two views of the run, switched by tabs:
+
+- the verdict matrix (features × endpoints; each cell a button with its verdict as colour *and*
+  text, and which clients break on or mis-assemble its answers), with a findings panel for the
+  clicked cell (every case with its verdict, skip detail and command, parameter status, timings,
+  what each real client made of its answers, and its findings sorted by severity with location,
+  evidence, the rule's rationale and citation, baseline marks and one "breaks X" /
+  "mis-assembles Y" label per client the finding's `clients` list names);
+- the client matrix (features × clients for one endpoint, or all endpoints combined, from
+  `client_matrix`; each cell the worst outcome as a mark, a word and a colour), with a panel for
+  the clicked cell listing every answer that was not ok: case, endpoint, step, outcome, the
+  client's detail and the findings that report it.
+
+Filters: feature text (both views), severity checkboxes and "only cells with findings at the
+checked severities" (verdict view), "only features a client fails on" (client view). Below: the
+per-parameter status table and the endpoints.
 
 Safety: every piece of report data reaches the page as text: the JSON block escapes `</` and
 `<!` so no string in it can end or confuse the script element, and the script builds DOM nodes
@@ -96,24 +105,42 @@ _BODY = """\
 <main>
 <section aria-labelledby="matrix-heading">
 <h2 id="matrix-heading">Compatibility matrix</h2>
+<div class="views" role="tablist" aria-label="Which matrix">
+<button type="button" role="tab" id="tab-verdicts" aria-selected="true" aria-controls="verdict-view">Verdicts: features × endpoints</button>
+<button type="button" role="tab" id="tab-clients" aria-selected="false" aria-controls="client-view" tabindex="-1">Clients: features × clients</button>
+</div>
 <div class="filters" role="search" aria-label="Filters">
 <label>Filter features <input type="search" id="feature-filter" placeholder="e.g. tools or streaming" autocomplete="off" spellcheck="false"></label>
-<fieldset id="severity-filter"><legend>Show findings</legend>
+<fieldset id="severity-filter" class="for-verdicts"><legend>Show findings</legend>
 <label><input type="checkbox" id="severity-error" value="error" checked> <span class="sev sev-error">error</span></label>
 <label><input type="checkbox" id="severity-warning" value="warning" checked> <span class="sev sev-warning">warning</span></label>
 <label><input type="checkbox" id="severity-info" value="info" checked> <span class="sev sev-info">info</span></label>
 </fieldset>
-<label><input type="checkbox" id="only-with-findings"> only cells with findings at the checked severities</label>
+<label class="for-verdicts"><input type="checkbox" id="only-with-findings"> only cells with findings at the checked severities</label>
+<label class="for-clients" hidden>Endpoint <select id="client-endpoint"></select></label>
+<label class="for-clients" hidden><input type="checkbox" id="only-client-failures"> only features a client breaks on or mis-assembles</label>
 <span id="filter-status" class="muted" role="status" aria-live="polite"></span>
 </div>
 <div class="workspace" id="workspace">
-<div class="table-wrap">
+<div class="table-wrap" id="verdict-view" role="tabpanel" aria-labelledby="tab-verdicts">
 <table id="matrix">
-<caption>Rows are features, columns are endpoints; a cell shows the worst verdict of its cases. Click a cell for its findings.</caption>
+<caption>Rows are features, columns are endpoints; a cell shows the worst verdict of its cases, and the clients that break on or mis-assemble its answers. Click a cell for its findings.</caption>
 <thead><tr id="matrix-head"><th scope="col">feature</th></tr></thead>
 <tbody id="matrix-body"></tbody>
 </table>
 <p id="matrix-empty" class="muted" hidden>No results.</p>
+</div>
+<div class="table-wrap" id="client-view" role="tabpanel" aria-labelledby="tab-clients" hidden>
+<p class="legend"><span class="badge o-ok">✓ ok</span> handed over what the server meant ·
+<span class="badge o-mis-assembles">≠ mis-assembles</span> handed over something else ·
+<span class="badge o-breaks">✗ breaks</span> raised ·
+<span class="badge o-not-run">– not-run</span> the client could not be given the request</p>
+<table id="client-matrix">
+<caption id="client-caption">Rows are features, columns are the real client libraries the run consulted; a cell shows the worst outcome over the answers of the feature’s cases. Features whose answers no client was given are left out. Click a cell for the answers that were not ok.</caption>
+<thead><tr id="client-head"><th scope="col">feature</th></tr></thead>
+<tbody id="client-body"></tbody>
+</table>
+<p id="client-empty" class="muted" hidden></p>
 </div>
 <section id="findings-panel" tabindex="-1" aria-labelledby="findings-heading" hidden></section>
 </div>
