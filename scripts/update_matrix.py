@@ -2,7 +2,8 @@
 
     python scripts/update_matrix.py [--check]
 
-It replays the bundled recordings (no network) and renders the report without wall-clock facts
+It replays the bundled recordings (no network) through every real client (as `chat-conformance run`
+does by default; they must be installed: `chat-conformance clients install`) and renders the report without wall-clock facts
 (start and end times, durations, latencies), so the files change only when a verdict, a finding
 or a case does. `--check` writes nothing and exits 1 if the committed files are out of date (a
 test runs it that way).
@@ -15,6 +16,7 @@ import sys
 from pathlib import Path
 
 from harness.cases import bundled_cases_dir, load_cases
+from harness.clients import choose_clients
 from harness.endpoints import bundled_endpoints
 from harness.report import RunRecord, build_report, render_markdown, run_header, strip_volatile
 from harness.report._html import render_html
@@ -28,9 +30,13 @@ TITLE = "Chat Completions compatibility matrix (bundled recordings)"
 def render() -> dict[Path, str]:
     cases = load_cases([bundled_cases_dir()], known_rules=rule_ids())
     endpoints = list(bundled_endpoints().values())
-    with Runner(RunSettings(mode=Mode.REPLAY)) as runner:
+    clients, missing = choose_clients("all")
+    if missing:
+        raise SystemExit("update_matrix.py: the published matrix needs every client: " + "; ".join(missing))
+    with Runner(RunSettings(mode=Mode.REPLAY, clients=clients)) as runner:
         results = runner.run(cases, endpoints)
-    record = RunRecord(header=run_header(Mode.REPLAY, cases, endpoints), results=results, end={"finished": None, "interrupted": False})
+    header = run_header(Mode.REPLAY, cases, endpoints, clients=clients)
+    record = RunRecord(header=header, results=results, end={"finished": None, "interrupted": False})
     report = strip_volatile(build_report(record))
     return {
         REPO / "reports" / "matrix.md": render_markdown(report, title=TITLE),

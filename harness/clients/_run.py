@@ -168,6 +168,7 @@ class ClientRunner:
             detail = f"the {driver.name} driver failed (a harness bug, not the client's): {type(exc).__name__}: {exc}"
             return ClientOutcome(driver.name, version, Outcome.NOT_RUN, detail, notes=tuple(all_notes), events_run=events_run, events_total=events_total)
         self._clients_run += 1
+        runs = [_own_ids_as_placeholders(run, job.answer.body) for run in runs]
         payloads = job.events.payloads() if job.events is not None else None
         outcome = judge(
             driver.name,
@@ -213,6 +214,36 @@ class ClientRunner:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+MADE_UP_ID = "<an id the client made up>"
+
+
+def _own_ids_as_placeholders(run: Any, body: bytes) -> Any:
+    """A tool-call id the answer never sent is one the client invented (the AI SDK does, for a call
+    it split off): random on every run, so it is shown as a placeholder, keeping outcomes, the
+    outcome cache and the published reports the same from run to run."""
+    assembled = getattr(run, "assembled", None)
+    if not isinstance(assembled, Mapping):
+        return run
+    changed = False
+    choices = []
+    for choice in assembled.get("choices") or ():
+        message = choice.get("message") if isinstance(choice, Mapping) else None
+        calls = message.get("tool_calls") if isinstance(message, Mapping) else None
+        if isinstance(calls, list):
+            fixed_calls = []
+            for call in calls:
+                call_id = call.get("id") if isinstance(call, Mapping) else None
+                if isinstance(call_id, str) and call_id and call_id.encode() not in body:
+                    call, changed = {**call, "id": MADE_UP_ID}, True
+                fixed_calls.append(call)
+            choice = {**choice, "message": {**message, "tool_calls": fixed_calls}}
+        choices.append(choice)
+    if not changed:
+        return run
+    run.assembled = {**assembled, "choices": choices}
+    return run
 
 
 _DEFAULT: ClientRunner | None = None
