@@ -8,7 +8,9 @@ the first answer handed to a JavaScript client, shared by all later ones, ended 
 from __future__ import annotations
 
 import atexit
+import os
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -37,6 +39,9 @@ __all__ = [
 ]
 
 CACHE_FILE = "client-outcomes.sqlite3"
+CACHE_ENV = "CHAT_CONFORMANCE_CLIENT_CACHE"
+EVENTS_ENV = "CHAT_CONFORMANCE_CLIENT_EVENTS"
+"""How many events of a long stream the clients run on before the steady text deltas are left out."""
 
 
 @dataclass(frozen=True)
@@ -62,11 +67,21 @@ class ClientRunner:
         """`cache_dir` holds the JavaScript clients and, unless `cache_file` names another file,
         the outcome cache; `max_events` is where a long stream is reduced (None: never)."""
         self.cache_dir = Path(cache_dir) if cache_dir is not None else default_cache_dir()
+        # CHAT_CONFORMANCE_CLIENT_CACHE names another outcome-cache file, or `off` for none (benchmarks
+        # measure a cold run with it; a user may not want answers' fingerprints kept).
+        setting = os.environ.get(CACHE_ENV, "")
+        if setting == "off":
+            use_cache = False
+        elif setting and cache_file is None:
+            cache_file = Path(setting)
         self.cache = OutcomeCache(Path(cache_file) if cache_file is not None else self.cache_dir / CACHE_FILE) if use_cache else None
+        if max_events == MAX_EVENTS and os.environ.get(EVENTS_ENV, "").isdigit():
+            max_events = int(os.environ[EVENTS_ENV])
         self.max_events = max_events
         self.node_timeout = node_timeout
         self._bridge: NodeBridge | None = None
         self._bridge_lock = threading.Lock()
+        self._pool: ThreadPoolExecutor | None = None
         self._versions: dict[str, str | None] = {}
         self._clients_run = 0
 
@@ -136,7 +151,22 @@ class ClientRunner:
             reference=reference,
         )
         key = answer_key(answer, request, reference, stream=stream, url=url) if self.cache is not None else ""
-        return [self._one(driver, job, key, reference, events_run, events_total, notes) for driver in chosen]
+        # The JavaScript clients run in the Node process: handed over from a thread that mostly waits
+        # on its pipe, they run while the Python clients run here (and the bridge starts while
+        # openai and LangChain are imported), instead of one after the other.
+        waiting = {
+            driver.name: self._node_pool().submit(self._one, driver, job, key, reference, events_run, events_total, notes)
+            for driver in chosen
+            if driver.ecosystem == "node"
+        }
+        here = {driver.name: self._one(driver, job, key, reference, events_run, events_total, notes) for driver in chosen if driver.name not in waiting}
+        return [here[driver.name] if driver.name in here else waiting[driver.name].result() for driver in chosen]
+
+    def _node_pool(self) -> ThreadPoolExecutor:
+        with self._bridge_lock:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="node-clients")
+            return self._pool
 
     def _one(
         self,
@@ -167,7 +197,8 @@ class ClientRunner:
         except Exception as exc:  # noqa: BLE001 - a driver bug must not end the run; it is reported as such
             detail = f"the {driver.name} driver failed (a harness bug, not the client's): {type(exc).__name__}: {exc}"
             return ClientOutcome(driver.name, version, Outcome.NOT_RUN, detail, notes=tuple(all_notes), events_run=events_run, events_total=events_total)
-        self._clients_run += 1
+        with self._bridge_lock:
+            self._clients_run += 1
         runs = [_own_ids_as_placeholders(run, job.answer.body) for run in runs]
         payloads = job.events.payloads() if job.events is not None else None
         outcome = judge(
@@ -203,6 +234,10 @@ class ClientRunner:
         return self._bridge.pid if self._bridge is not None else None
 
     def close(self) -> None:
+        with self._bridge_lock:
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=True)
         with self._bridge_lock:
             if self._bridge is not None:
                 self._bridge.close()
