@@ -327,7 +327,7 @@ def show(case_id: str, endpoint_name: str | None, config: Path | None, case_dirs
     config_path = config or find_config(Path.cwd())
     endpoints = {**bundled_endpoints(), **(load_config(config_path) if config_path else {})}
     if endpoint_name is None:
-        applicable = [e for e in endpoints.values() if case.applies(e.kind)]
+        applicable = [e for e in endpoints.values() if e.runs(case.applies_to)]
         if not applicable:
             raise UsageError(f"no known endpoint is of a kind case {case_id} applies to ({', '.join(case.applies_to)}); pass --endpoint")
         endpoint = applicable[0]
@@ -338,7 +338,7 @@ def show(case_id: str, endpoint_name: str | None, config: Path | None, case_dirs
     from ..cases import PlaceholderMissing
 
     click.echo(f"# {case.id}: {case.title}\n# source: {case.source}\n# endpoint: {endpoint.name} ({endpoint.kind})")
-    if not case.applies(endpoint.kind):
+    if not endpoint.runs(case.applies_to):
         click.echo(f"# note: this case is for {', '.join(case.applies_to)} endpoints; it is not run against {endpoint.kind}")
     token = {"google": "$(gcloud auth print-access-token)", "bearer": f"${endpoint.auth.token_env}", "none": None}[endpoint.auth.type]
     for step in case.steps:

@@ -74,6 +74,7 @@ _EXAMPLES: Mapping[str, str] = {
     "dedicated": "true",
     "profile": "vertex",
     "redact_project": "true",
+    "self_deployed": "true",
     "max_concurrency": "4",
     "requests_per_second": "2",
     "origin": "documentation",
@@ -302,6 +303,8 @@ class _EndpointReader:
             settings["dedicated"] = True
         if self.flag(raw, "redact_project"):
             settings["redact_project"] = True
+        if self.flag(raw, "self_deployed"):
+            settings["self_deployed"] = True
         for key, kind_of, smallest in (("max_concurrency", int, 1), ("requests_per_second", (int, float), 0.001)):
             if key in raw:
                 value = raw[key]

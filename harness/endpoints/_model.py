@@ -7,7 +7,7 @@ reads only this model, so the three sources cannot drift apart.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from types import MappingProxyType
 from typing import Any, Literal, get_args
@@ -68,6 +68,10 @@ def _frozen(mapping: Mapping[str, str]) -> Mapping[str, str]:
     return MappingProxyType(dict(mapping))
 
 
+SELF_DEPLOYED_KIND = "vertex-endpoint"
+"""The kind whose cases a `self_deployed` endpoint runs as well."""
+
+
 @dataclass(frozen=True)
 class Endpoint:
     """One target of a conformance run.
@@ -117,6 +121,14 @@ class Endpoint:
     is `skip (not-documented)` rather than a recording still to be made."""
     settings: Mapping[str, str] = field(default_factory=lambda: _frozen({}), hash=False)
     """The settings of the kind's own (`EndpointKind.settings`), e.g. an Azure deployment name."""
+    self_deployed: bool = False
+    """openai-compatible: the server is the engine a self-deployed Vertex endpoint runs (the vLLM
+    container of a Model Garden deployment), so the self-deployed cases, which send no `model`,
+    run against it too, at its own URL."""
+
+    def runs(self, applies_to: Sequence[str]) -> bool:
+        """Whether a case written for the endpoint kinds `applies_to` runs against this endpoint."""
+        return self.kind in applies_to or (self.self_deployed and SELF_DEPLOYED_KIND in applies_to)
 
     @property
     def kind_spec(self) -> EndpointKind:

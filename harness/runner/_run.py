@@ -240,7 +240,7 @@ class Runner:
 
     def _run_case(self, case: Case, endpoint: Endpoint) -> CaseResult:
         base = dict(case_id=case.id, endpoint=endpoint.name, feature=case.feature, parameter=case.parameter)
-        if not case.applies(endpoint.kind):
+        if not endpoint.runs(case.applies_to):
             return CaseResult(
                 **base,
                 verdict=Verdict.SKIP,
