@@ -17,7 +17,7 @@
 # there (they find each other through RUNPATH $ORIGIN), so the venv needs no environment variable and
 # does not break when the llama.cpp cache is rebuilt.
 #
-# Runs build-llama-server.sh first (a no-op when its cache is complete). About a minute on top of that.
+# Runs build-llama-server.sh first (a no-op when its cache is complete). Under a minute on top of that.
 # Prints the venv's path last. Needs what build-llama-server.sh needs.
 set -euo pipefail
 # shellcheck source=_common.sh

