@@ -7,6 +7,10 @@
 #   LLAMA_CPP_PYTHON_SDIST   optional path to an already-downloaded llama_cpp_python-<v>.tar.gz
 #   PYTHON                   interpreter used to create venvs / run pip (default python3)
 #   JOBS                     parallel compile jobs (default 2)
+#   TORCH_VERSION            default 2.13.0; the venvs with torch require torch==<v>+cpu
+#   TORCH_INDEX_URL          optional extra index with CPU builds of torch, e.g.
+#                            https://download.pytorch.org/whl/cpu (PyTorch's CPU index)
+#   PROGRESS_EVERY           seconds between progress lines on stderr during long steps (default 30)
 
 set -euo pipefail
 
