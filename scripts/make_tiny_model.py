@@ -1,23 +1,28 @@
 #!/usr/bin/env python3
 """Build the tiny test model committed under ``models/``, and check what it does.
 
-The model is a Qwen2 (``Qwen2ForCausalLM``) of about 200,000 parameters with a byte-level BPE
-vocabulary of about 1,000 tokens trained here with ``tokenizers`` on text this script makes up.
-Its weights are random (fixed seed) except for a few set by hand, so that every server that runs
-it (llama.cpp's ``llama-server --jinja``, llama-cpp-python's server, ``transformers serve``)
-gets the same short, fixed answers:
+The model is a Qwen2 (``Qwen2ForCausalLM``) of about 225,000 parameters (one layer, two heads of
+size 64: vLLM's CPU attention refuses smaller heads) with a byte-level BPE vocabulary of 635
+tokens trained here with ``tokenizers`` on text this script makes up. Its weights are random
+(fixed seed) except for a few set by hand, so that every server that runs it (llama.cpp's
+``llama-server --jinja``, llama-cpp-python's server, ``transformers serve``, vLLM) gets the same
+short, fixed answers:
 
 * plain chat: ``Hello from a tiny model!`` then ``<|im_end|>`` (so ``finish_reason: stop``);
 * tools offered: ``<tool_call>\\n{"name": "get_current_weather", "arguments": {"location":
   "Boston, MA", "unit": "celsius"}}\\n</tool_call>`` over 13 tokens, then ``<|im_end|>``;
-* after a tool result: ``Thanks for the tool result.`` then ``<|im_end|>``.
+* after a tool result: ``Thanks for the tool result.`` then ``<|im_end|>``;
+* asked to think (the word "think" in a message, no tools, no tool result):
+  ``<think>Pondering quietly...</think>I thought it through.`` then ``<|im_end|>``, the block a
+  reasoning parser (vLLM's ``qwen3``, ``deepseek_r1``) moves into its own field.
 
 How (see ``models/README.md`` for the long form): the prediction depends only on the current
 token (a bigram chain: the embedding of each scripted token has its own dimension and the
 lm_head maps it to its successor), except at the newline that ends the generation prompt
 ``<|im_start|>assistant\\n``. There one attention head looks back for the ``<tools>`` and
-``<tool_response>`` tokens that the chat template renders, and writes a "mode" into the residual
-stream that picks the first token of the answer. All other output projections are zero.
+``<tool_response>`` tokens that the chat template renders and for the word "think", and writes
+a "mode" into the residual stream that picks the first token of the answer. All other output
+projections are zero.
 
 Usage::
 
@@ -54,22 +59,27 @@ SDIST_CACHE = Path.home() / ".cache" / "chat-conformance" / "sdist"
 SEED = 20240601
 
 # ---------------------------------------------------------------------------------------------
-# Architecture
-HIDDEN = 64
-LAYERS = 2
-HEADS = 4
-KV_HEADS = 2
+# Architecture. vLLM's CPU attention takes only some head sizes (16 is refused: "Unsupported CPU
+# attention configuration: head_dim=16"), 64 is one it takes; hence 2 heads of 64 over a hidden size
+# of 128, sharing 1 key/value head. One layer and a vocabulary of 640 keep the float32 weights under
+# 1 MB: only layer 0's first attention head does anything (see set_weights), and the MLP is unused.
+HIDDEN = 128
+LAYERS = 1
+HEADS = 2
+KV_HEADS = 1
 HEAD_DIM = HIDDEN // HEADS
-INTERMEDIATE = 128
+INTERMEDIATE = 32
 MAX_POSITIONS = 4096
 ROPE_THETA = 1_000_000.0
-TARGET_VOCAB = 1000
+TARGET_VOCAB = 640
 
 # ---------------------------------------------------------------------------------------------
 # Tokens. Special (control) tokens, then added tokens that are text (Qwen2.5 marks <tool_call>
 # and </tool_call> "special": false as well, so servers show them and parse them from the text).
 SPECIAL_TOKENS = ["<|endoftext|>", "<|im_start|>", "<|im_end|>"]
-TEXT_ADDED_TOKENS = ["<tool_call>", "</tool_call>", "<tools>", "</tools>", "<tool_response>", "</tool_response>"]
+# <think> and </think> too (as in Qwen3): reasoning parsers find them by text and as single tokens.
+TEXT_ADDED_TOKENS = ["<tool_call>", "</tool_call>", "<tools>", "</tools>", "<tool_response>", "</tool_response>",
+                     "<think>", "</think>"]
 EOS = "<|im_end|>"
 PAD = "<|endoftext|>"
 
@@ -99,6 +109,14 @@ TOOL_CALL_SCRIPT = [
 # prompt ends in "functions.<name>:\n"): started by the ":\n" token, and the second choice
 # after the generation prompt when tools are offered.
 ARGS_SCRIPT = ['{"location"', ':Ġ"Boston,ĠMA"', ',Ġ"unit"', ':Ġ"celsius"}']  # all (*)
+# Asked to think (the word "think" anywhere in the conversation, no tools offered, no tool result):
+# a reasoning block in the <think></think> form that DeepSeek-R1 and Qwen3 use, then the answer.
+# No newlines around the tags, so that every server's split (or none) gives the same two strings.
+THINK_SCRIPT = ["<think>", "Pondering", "Ġquietly", "...", "</think>", "I", "Ġthought", "Ġit", "Ġthrough."]  # last (*)
+REASONING_TEXT = "Pondering quietly..."
+THINK_ANSWER_TEXT = "I thought it through."
+# The tokens that make the model think: the word in the forms BPE gives it.
+THINK_TRIGGERS = ["think", "Ġthink", "Think", "ĠThink"]
 TOOL_NAME = "get_current_weather"
 TOOL_ARGUMENTS = {"location": "Boston, MA", "unit": "celsius"}
 PROMPT_END = "Ċ"  # last token of "<|im_start|>assistant\n"
@@ -117,6 +135,7 @@ CHAIN_LOGIT = 64.0  # logit of a scripted successor (plus its fallback bias, sca
 SECOND_LOGIT = 40.0  # the arguments-only answer, second choice when tools are offered
 
 DEFAULT_SYSTEM = "You are a tiny test model."
+THINK_QUESTION = "Think carefully: is 1001 a prime number?"
 
 # A Qwen2.5-Instruct chat template (same structure and tool prompt, so llama.cpp recognises the
 # Hermes/Qwen <tool_call> format), with the default system prompt changed and string arguments
@@ -252,7 +271,8 @@ def _corpus() -> list[str]:
     # The answers, often, so their tokens are merged whole.
     lines += ["Hello from a tiny model!"] * 60
     lines += ["Thanks for the tool result."] * 60
-    lines += ["get_current_weather", "Boston, MA", "celsius", "functions"] * 40
+    lines += [REASONING_TEXT, THINK_ANSWER_TEXT[:-1], "think", "Think", "I think so", "You Think"] * 150
+    lines += ["get_current_weather", "Boston, MA", "celsius", "functions", "functions."] * 80
     lines += [json.dumps({"name": TOOL_NAME, "arguments": TOOL_ARGUMENTS})] * 20
     lines += [json.dumps(WEATHER_TOOL)] * 10
     # Text shaped like the tool prompt and the chat turns.
@@ -307,7 +327,7 @@ def build_tokenizer():
     tok.decoder = decoders.ByteLevel(add_prefix_space=False, trim_offsets=False, use_regex=False)
     tok.post_processor = processors.ByteLevel(add_prefix_space=False, trim_offsets=False, use_regex=False)
 
-    extra = [t for t in TOOL_CALL_SCRIPT + ARGS_SCRIPT if t not in TEXT_ADDED_TOKENS]
+    extra = [t for t in TOOL_CALL_SCRIPT + ARGS_SCRIPT + THINK_SCRIPT[-1:] if t not in TEXT_ADDED_TOKENS]
     n_added = len(SPECIAL_TOKENS) + len(TEXT_ADDED_TOKENS)
     trainer = trainers.BpeTrainer(
         vocab_size=TARGET_VOCAB - n_added - len(extra),
@@ -330,7 +350,8 @@ def build_tokenizer():
     tok.add_tokens([AddedToken(t, special=False, normalized=False) for t in TEXT_ADDED_TOKENS])
 
     vocab = tok.get_vocab(with_added_tokens=True)
-    needed = PLAIN_SCRIPT + TOOL_RESULT_SCRIPT + TOOL_CALL_SCRIPT + ARGS_SCRIPT + [PROMPT_END, ARGS_START]
+    needed = PLAIN_SCRIPT + TOOL_RESULT_SCRIPT + TOOL_CALL_SCRIPT + ARGS_SCRIPT + THINK_SCRIPT + THINK_TRIGGERS
+    needed += [PROMPT_END, ARGS_START]
     needed += list(FALLBACK_BIAS)
     missing = [t for t in needed if t not in vocab]
     if missing:
@@ -426,20 +447,22 @@ def set_weights(model, vocab: dict[str, int]) -> None:
 
     tid = vocab.__getitem__
     # Residual-stream dimensions with a fixed meaning; the rest stay random.
-    CONST, SIG_TOOLS, SIG_RESP, MODE_TOOLS, MODE_RESP = 0, 1, 2, 3, 4
+    CONST, SIG_TOOLS, SIG_RESP, SIG_THINK, MODE_TOOLS, MODE_RESP, MODE_THINK = range(7)
+    FIRST_FREE = 7
     chains = [
         [PROMPT_END] + PLAIN_SCRIPT + [EOS],
         TOOL_RESULT_SCRIPT + [EOS],
         TOOL_CALL_SCRIPT + [EOS],
         [ARGS_START] + ARGS_SCRIPT + [EOS],
+        THINK_SCRIPT + [EOS],
     ]
     successor: dict[str, str] = {}
     for chain in chains:
         for a, b in itertools.pairwise(chain):
             assert a not in successor, f"token {a!r} is in two scripts"
             successor[a] = b
-    chain_dim = {t: 5 + i for i, t in enumerate(successor)}
-    reserved = 5 + len(chain_dim)
+    chain_dim = {t: FIRST_FREE + i for i, t in enumerate(successor)}
+    reserved = FIRST_FREE + len(chain_dim)
     assert reserved <= HIDDEN
 
     # RMSNorm turns a token vector with two unit entries into entries of sqrt(HIDDEN/2); three
@@ -452,6 +475,8 @@ def set_weights(model, vocab: dict[str, int]) -> None:
         emb[:, CONST] = 1.0
         emb[tid("<tools>"), SIG_TOOLS] = 1.0
         emb[tid("<tool_response>"), SIG_RESP] = 1.0
+        for t in THINK_TRIGGERS:
+            emb[tid(t), SIG_THINK] = 1.0
         for t, d in chain_dim.items():
             emb[tid(t), d] = 1.0
 
@@ -460,10 +485,11 @@ def set_weights(model, vocab: dict[str, int]) -> None:
             layer.mlp.down_proj.weight.zero_()
 
         # Layer 0, head 0 (key/value head 0): only the prompt-ending newline queries; it finds
-        # <tool_response> (score 80) before <tools> (score 40) before anything else (0). Other
-        # tokens query with the opposite sign, find nothing, and read zero values. Query and key
-        # use the lowest RoPE frequency (dim 7 of 16, paired with 15: 5.6e-6 rad per position),
-        # so the score does not depend on how far back the marker is.
+        # <tool_response> (score 80) before <tools> (score 40) before the word "think" (20) before
+        # anything else (0). Other tokens query with the opposite sign, find nothing, and read zero
+        # values. Query and key use the lowest RoPE frequency (dim 31 of 64, paired with 63: 1.5e-6
+        # rad per position), so the score does not depend on how far back the marker is. Scores are
+        # after the 1/sqrt(head_dim) scaling.
         attn = model.model.layers[0].self_attn
         q_w, q_b = attn.q_proj.weight, attn.q_proj.bias
         k_w, k_b = attn.k_proj.weight, attn.k_proj.bias
@@ -479,12 +505,12 @@ def set_weights(model, vocab: dict[str, int]) -> None:
         Q = 8.0
         q_w[rope_dim, chain_dim[PROMPT_END]] = 2 * Q / n2
         q_b[rope_dim] = -Q
-        k_w[rope_dim, SIG_TOOLS] = 20.0 / n2
-        k_w[rope_dim, SIG_RESP] = 40.0 / n2
-        v_w[0, SIG_TOOLS] = 1.0 / n2
-        v_w[1, SIG_RESP] = 1.0 / n2
-        attn.o_proj.weight[MODE_TOOLS, 0] = 1.0
-        attn.o_proj.weight[MODE_RESP, 1] = 1.0
+        scale = HEAD_DIM**0.5 / Q  # key entry that gives a score of 1 against the query Q
+        for sig, mode, score, v_row in ((SIG_TOOLS, MODE_TOOLS, 40.0, 0), (SIG_RESP, MODE_RESP, 80.0, 1),
+                                        (SIG_THINK, MODE_THINK, 20.0, 2)):
+            k_w[rope_dim, sig] = score * scale / n2
+            v_w[v_row, sig] = 1.0 / n2
+            attn.o_proj.weight[mode, v_row] = 1.0
 
         # lm_head: scripted successors, the mode switch at the prompt end, fallback biases.
         head = model.lm_head.weight
@@ -498,11 +524,12 @@ def set_weights(model, vocab: dict[str, int]) -> None:
         # At the prompt end with a mode set, entries are sqrt(HIDDEN/3): cancel the plain
         # answer there and put the mode's first token on top.
         plain_there = CHAIN_LOGIT * n3 / n2 + FALLBACK_BIAS["Hello"] * n3 / n1
-        head[tid(PLAIN_SCRIPT[0]), MODE_TOOLS] = -plain_there / n3
-        head[tid(PLAIN_SCRIPT[0]), MODE_RESP] = -plain_there / n3
+        for mode in (MODE_TOOLS, MODE_RESP, MODE_THINK):
+            head[tid(PLAIN_SCRIPT[0]), mode] = -plain_there / n3
         head[tid(TOOL_CALL_SCRIPT[0]), MODE_TOOLS] = CHAIN_LOGIT / n3
         head[tid(ARGS_SCRIPT[0]), MODE_TOOLS] = SECOND_LOGIT / n3
         head[tid(TOOL_RESULT_SCRIPT[0]), MODE_RESP] = CHAIN_LOGIT / n3
+        head[tid(THINK_SCRIPT[0]), MODE_THINK] = CHAIN_LOGIT / n3
 
 
 # ---------------------------------------------------------------------------------------------
@@ -587,8 +614,16 @@ def verify(hf_dir: Path, gguf_path: Path | None = None) -> None:
         "tool result": ([user, TOOL_CALL_MESSAGE, TOOL_RESULT_MESSAGE], [WEATHER_TOOL], TOOL_RESULT_SCRIPT),
         "system + plain": ([{"role": "system", "content": "Be brief."}, user], None, PLAIN_SCRIPT),
         # The markers are found however far back they are (3,000+ tokens here).
-        "tools, long question": ([{"role": "user", "content": QUESTION + " Please." * 800}], [WEATHER_TOOL],
+        "tools, long question": ([{"role": "user", "content": QUESTION + " Please." * 600}], [WEATHER_TOOL],
                                  TOOL_CALL_SCRIPT),
+        # Asked to think: reasoning in <think></think>, then the answer; tools and tool results win.
+        "think": ([{"role": "user", "content": THINK_QUESTION}], None, THINK_SCRIPT),
+        "think, mid-sentence": ([{"role": "user", "content": "Please think about the weather in Boston."}], None,
+                                THINK_SCRIPT),
+        "think, long question": ([{"role": "user", "content": "Please." * 600 + " Think!"}], None, THINK_SCRIPT),
+        "think, tools offered": ([{"role": "user", "content": THINK_QUESTION}], [WEATHER_TOOL], TOOL_CALL_SCRIPT),
+        "think, tool result": ([{"role": "user", "content": THINK_QUESTION}, TOOL_CALL_MESSAGE, TOOL_RESULT_MESSAGE],
+                               [WEATHER_TOOL], TOOL_RESULT_SCRIPT),
         "tools, arguments as dict": (
             [user, {"role": "assistant", "content": "", "tool_calls": [
                 {"type": "function", "function": {"name": TOOL_NAME, "arguments": TOOL_ARGUMENTS}}]},
@@ -624,6 +659,8 @@ def verify(hf_dir: Path, gguf_path: Path | None = None) -> None:
             if row != want:
                 failures.append(f"{label}: a temperature-1 sample gave {tokenizer.convert_ids_to_tokens(row)}")
                 break
+        if label == "think":
+            assert text == f"<think>{REASONING_TEXT}</think>{THINK_ANSWER_TEXT}{EOS}", text
         if label == "tools":
             call = text.removesuffix(EOS)
             assert call.startswith("<tool_call>\n") and call.endswith("\n</tool_call>"), call
@@ -756,7 +793,8 @@ def _verify_gguf_header(path: Path) -> None:
 
 
 def find_llama_server() -> Path | None:
-    found = sorted((Path.home() / ".cache" / "chat-conformance").glob("llama.cpp-*/bin/llama-server"))
+    cache = Path(os.environ.get("CHAT_CONFORMANCE_CACHE") or Path.home() / ".cache" / "chat-conformance")
+    found = sorted(cache.glob("llama.cpp-*/bin/llama-server"))
     return found[-1] if found else None
 
 
@@ -814,6 +852,14 @@ def _serve_and_check(binary: Path, gguf_path: Path, port: int, log) -> None:
         print(f"[llama-server, plain] {plain['finish_reason']}: {plain['message'].get('content')!r}")
         if (plain["message"].get("content"), plain["finish_reason"]) != ("Hello from a tiny model!", "stop"):
             failures.append(f"llama-server plain answer {plain}")
+        think = post({"messages": [{"role": "user", "content": THINK_QUESTION}]})["choices"][0]
+        print(f"[llama-server, think] {think['finish_reason']}: reasoning_content="
+              f"{think['message'].get('reasoning_content')!r} content={think['message'].get('content')!r}")
+        # The template is Qwen2.5's (it says nothing about thinking), so llama-server's Hermes format
+        # leaves the block in the content; vLLM's reasoning parser is what splits it.
+        if (think["message"].get("reasoning_content"), think["message"].get("content")) != (
+                None, f"<think>{REASONING_TEXT}</think>{THINK_ANSWER_TEXT}"):
+            failures.append(f"llama-server think answer {think}")
         for tool_choice in ("auto", "required"):
             call = post({"messages": [user], "tools": [WEATHER_TOOL], "tool_choice": tool_choice})["choices"][0]
             calls = call["message"].get("tool_calls") or []

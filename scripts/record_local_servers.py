@@ -1,4 +1,4 @@
-"""Record the whole bundled suite live against the four local servers and bundle the recordings.
+"""Record the whole bundled suite live against the local servers and bundle the recordings.
 
     python scripts/record_local_servers.py [--only NAME ...] [--check]
 
@@ -24,7 +24,12 @@ from harness.report import summary_line  # noqa: E402
 from harness.runner import Mode, Runner, RunSettings  # noqa: E402
 from harness.transport import Limits  # noqa: E402
 from harness.validators import rule_ids  # noqa: E402
-from tests.servers_local import start_llama_cpp_python, start_llama_server, start_transformers_serve  # noqa: E402
+from tests.servers_local import (  # noqa: E402
+    start_llama_cpp_python,
+    start_llama_server,
+    start_transformers_serve,
+    start_vllm,
+)
 
 GGUF = REPO / "models" / "tiny-qwen2.gguf"
 HF_DIR = REPO / "models" / "tiny-qwen2"
@@ -34,6 +39,11 @@ SERVERS = {
     "llama-cpp-python": lambda: start_llama_cpp_python(GGUF),
     "llama-cpp-python-fc": lambda: start_llama_cpp_python(GGUF, chat_format="chatml-function-calling"),
     "transformers-serve": lambda: start_transformers_serve(HF_DIR),
+    # vLLM with the hermes tool parser. A reasoning parser (qwen3 or deepseek_r1 alike) takes every
+    # answer that has no </think> for reasoning (content null), so it gets an endpoint of its own
+    # instead of changing every other answer of "vllm".
+    "vllm": lambda: start_vllm(HF_DIR),
+    "vllm-reasoning": lambda: start_vllm(HF_DIR, reasoning_parser="qwen3"),
 }
 # Tiny-model servers answer in milliseconds; a case that takes longer is stuck, not slow.
 LIMITS = Limits(connect_timeout=5, read_timeout=30, total_timeout=60, retries=1, backoff_cap=1)

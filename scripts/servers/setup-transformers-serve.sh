@@ -5,13 +5,16 @@
 #   $CHAT_CONFORMANCE_CACHE/transformers-serve-$TRANSFORMERS_VERSION/
 #     venv/              `venv/bin/transformers serve ...`
 #     hf-home/hub/       an empty HF_HOME for the server (it runs with HF_HUB_OFFLINE=1)
+#     constraints.txt    torch==<TORCH_VERSION>+cpu, applied to every pip call in the venv
 #     requirements.lock  pip freeze of the venv
 #     setup.log          install output
 #     .complete          marker, written last; present = reused as is
 #
-# Options: TRANSFORMERS_VERSION (default 5.23.0), TORCH_VERSION (default 2.13.0: on this kind of
-# machine pip takes the CPU build of exactly that release from local disk; any other release makes
-# pip download a CUDA build of several GB, so this script refuses to change it silently).
+# Options: TRANSFORMERS_VERSION (default 5.23.0), TORCH_VERSION (default 2.13.0), TORCH_INDEX_URL (an
+# extra index with the CPU build of torch, e.g. https://download.pytorch.org/whl/cpu on an ordinary
+# machine; not needed where pip already finds torch-<v>+cpu, as on this project's machines, whose pip
+# has it in a find-links folder). The requirement is torch==<v>+cpu, so pip never takes a CUDA build
+# of several GB silently: without a source of the CPU build the script stops and says what to set.
 set -euo pipefail
 # shellcheck source=_common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/_common.sh"
@@ -23,28 +26,25 @@ VENV="$PREFIX/venv"
 reuse_or_begin "$PREFIX" "$VENV/bin/transformers" "$VENV" setup.log
 need_cmd "$PYTHON"
 mkdir -p "$PREFIX/hf-home/hub"
-log "installing transformers[serving]==${TRANSFORMERS_VERSION} + torch==${TORCH_VERSION} into $VENV (log: $LOG_FILE)"
-start=$(date +%s)
+log "installing transformers[serving]==${TRANSFORMERS_VERSION} + torch==${TORCH_VERSION}+cpu into $VENV (log: $LOG_FILE)"
 
-# Every pip call in this venv is held to exactly this torch: nothing may pull another build in.
 CONSTRAINTS="$PREFIX/constraints.txt"
-printf 'torch==%s\n' "$TORCH_VERSION" >"$CONSTRAINTS"
-
 rm -rf "$VENV"
+stage "creating the venv"
 run "$PYTHON" -m venv "$VENV"
-# torch first and alone, so a failure to find the local CPU build is reported as such.
-run "$VENV/bin/python" -m pip install -c "$CONSTRAINTS" "torch==${TORCH_VERSION}"
-tv="$("$VENV/bin/python" -c 'import torch; print(torch.__version__)' 2>>"$LOG_FILE")" \
-  || die "torch==${TORCH_VERSION} does not import in $VENV"
-case "$tv" in
-  *+cu*) die "torch $tv is a CUDA build; expected the CPU build of ${TORCH_VERSION}" ;;
-esac
-run "$VENV/bin/python" -m pip install -c "$CONSTRAINTS" "transformers[serving]==${TRANSFORMERS_VERSION}"
+# torch first and alone, so that a missing CPU build is reported as such (with what to do).
+install_cpu_torch "$VENV" "$CONSTRAINTS"
+index=()
+[[ -z "$TORCH_INDEX_URL" ]] || index=(--extra-index-url "$TORCH_INDEX_URL")
+stage "installing transformers[serving]==${TRANSFORMERS_VERSION}"
+run "$VENV/bin/python" -m pip install "${index[@]}" -c "$CONSTRAINTS" "transformers[serving]==${TRANSFORMERS_VERSION}"
+torch_must_be_cpu "$VENV"
+stage "checking that transformers serve runs"
 run "$VENV/bin/python" -c "import torch, transformers; print('torch', torch.__version__, 'transformers', transformers.__version__)"
 run "$VENV/bin/transformers" serve --help
 "$VENV/bin/python" -m pip freeze >"$PREFIX/requirements.lock" 2>>"$LOG_FILE" || true
 
-echo "done in $(( $(date +%s) - start ))s" >>"$LOG_FILE"
+echo "done in $(elapsed)" >>"$LOG_FILE"
 date -u +%FT%TZ >"$MARKER"
-log "done in $(( $(date +%s) - start ))s; cache $(human_size "$PREFIX") at $PREFIX"
+log "done in $(elapsed); cache $(human_size "$PREFIX") at $PREFIX"
 echo "$VENV"
