@@ -11,6 +11,7 @@ openai-compatible endpoint are reported as not applicable and not recorded.
 from __future__ import annotations
 
 import argparse
+import fnmatch
 import dataclasses
 import sys
 from pathlib import Path
@@ -49,8 +50,10 @@ SERVERS = {
 LIMITS = Limits(connect_timeout=5, read_timeout=30, total_timeout=60, retries=1, backoff_cap=1)
 
 
-def record(name: str, mode: Mode = Mode.RECORD) -> list:
+def record(name: str, mode: Mode = Mode.RECORD, case_globs: list[str] | None = None) -> list:
     cases = load_cases([bundled_cases_dir()], known_rules=rule_ids())
+    if case_globs:
+        cases = [case for case in cases if any(fnmatch.fnmatchcase(case.id, glob) for glob in case_globs)]
     configured = bundled_endpoints()[name]
     with SERVERS[name]() as server:
         endpoint = dataclasses.replace(configured, base_url=server.base_url)
@@ -64,9 +67,10 @@ def record(name: str, mode: Mode = Mode.RECORD) -> list:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--only", nargs="*", choices=sorted(SERVERS), help="record only these servers")
+    parser.add_argument("--case", action="append", metavar="GLOB", help="record only the cases whose id matches (repeatable); the others keep their recordings")
     args = parser.parse_args()
     for name in args.only or SERVERS:
-        print(f"{name}: {summary_line(record(name))}")
+        print(f"{name}: {summary_line(record(name, case_globs=args.case))}")
     return 0
 
 

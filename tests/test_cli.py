@@ -48,7 +48,7 @@ def test_default_run_replays_bundled_recordings(tmp_path):
     assert result.returncode == 1, result.stderr
     results = [json.loads(line) for line in result.stdout.splitlines()]
     cases = load_cases([bundled_cases_dir()], known_rules=rule_ids())
-    endpoints = {"vertex-docs", "llama-server", "llama-cpp-python", "llama-cpp-python-fc", "transformers-serve"}
+    endpoints = {"vertex-docs", "llama-server", "llama-cpp-python", "llama-cpp-python-fc", "transformers-serve", "vllm", "vllm-reasoning"}
     assert {r["endpoint"] for r in results} == endpoints
     assert len(results) == len(cases) * len(endpoints)  # a verdict for every case × endpoint, none dropped
     by_case = {r["case"]: r for r in results if r["endpoint"] == "vertex-docs"}
@@ -65,7 +65,7 @@ def test_table_keeps_long_names_whole_when_not_a_terminal(tmp_path):
     result = cli("run", "--show-skips", cwd=tmp_path)
     assert result.returncode == 1
     assert "error-reasoning-effort-with-thinking-config" in result.stdout
-    assert re.search(r"\d+ case\(s\) × 5 endpoint\(s\): ", result.stdout)
+    assert re.search(r"\d+ case\(s\) × 7 endpoint\(s\): ", result.stdout)
 
 
 def test_list_shows_a_case_with_source_for_every_seed_section():
@@ -102,7 +102,7 @@ def test_show_marks_what_comes_from_an_earlier_step():
     ("args", "expected"),
     [
         (["run", "--case", "no-such-*"], "no case matches --case no-such-*"),
-        (["run", "--endpoint", "nope"], "unknown endpoint 'nope' (known: vertex-docs, llama-server, llama-cpp-python, llama-cpp-python-fc, transformers-serve)"),
+        (["run", "--endpoint", "nope"], "unknown endpoint 'nope' (known: vertex-docs, llama-server, llama-cpp-python, llama-cpp-python-fc, transformers-serve, vllm, vllm-reasoning)"),
         (["run", "--checks", "no.such.rule"], "unknown rule 'no.such.rule'"),
         (["run", "--mode", "live"], "--mode live needs an endpoint to talk to"),
         (["run", "--kind", "openai-compatible", "--model", "m"], "--base-url"),

@@ -383,7 +383,7 @@ def test_find_config(tmp_path: Path) -> None:
 
 def test_bundled_endpoints() -> None:
     endpoints = bundled_endpoints()
-    assert list(endpoints) == ["vertex-docs", "llama-server", "llama-cpp-python", "llama-cpp-python-fc", "transformers-serve"]
+    assert list(endpoints) == ["vertex-docs", "llama-server", "llama-cpp-python", "llama-cpp-python-fc", "transformers-serve", "vllm", "vllm-reasoning"]
     assert all(endpoints[name].kind == "openai-compatible" and endpoints[name].auth.type == "none" for name in list(endpoints)[1:])
     docs = endpoints["vertex-docs"]
     assert docs == Endpoint(

@@ -53,7 +53,7 @@ def test_wheel_install_finds_bundled_cases_schemas_and_recordings(tmp_path: Path
     documented = [r for r in results if r.get("origin") == "documentation"]
     assert len(documented) == 3
     endpoints = {r["endpoint"] for r in results}
-    assert len(endpoints) == 5 and len(results) == len(list((REPO / "cases").glob("*.yaml"))) * len(endpoints)
+    assert len(endpoints) == 7 and len(results) == len(list((REPO / "cases").glob("*.yaml"))) * len(endpoints)
 
     # The HTML report's CSS and JS are package data: the installed wheel inlines them in the page.
     page = (elsewhere / "reports" / "latest" / "report.html").read_text(encoding="utf-8")

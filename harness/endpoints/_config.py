@@ -75,6 +75,7 @@ _EXAMPLES: Mapping[str, str] = {
     "profile": "vertex",
     "redact_project": "true",
     "self_deployed": "true",
+    "reasoning_parser": "qwen3",
     "max_concurrency": "4",
     "requests_per_second": "2",
     "origin": "documentation",
@@ -305,6 +306,8 @@ class _EndpointReader:
             settings["redact_project"] = True
         if self.flag(raw, "self_deployed"):
             settings["self_deployed"] = True
+        if "reasoning_parser" in raw:
+            settings["reasoning_parser"] = self.text(raw["reasoning_parser"], "reasoning_parser")
         for key, kind_of, smallest in (("max_concurrency", int, 1), ("requests_per_second", (int, float), 0.001)):
             if key in raw:
                 value = raw[key]

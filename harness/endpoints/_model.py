@@ -126,6 +126,16 @@ class Endpoint:
     container of a Model Garden deployment), so the self-deployed cases, which send no `model`,
     run against it too, at its own URL."""
 
+    reasoning_parser: str | None = None
+    """openai-compatible: the server separates the model's thoughts from its answer with this
+    parser (vLLM's --reasoning-parser, e.g. qwen3 or deepseek_r1): thoughts must then never reach
+    `content` (rule reasoning.separated)."""
+
+    @property
+    def traits(self) -> dict[str, Any]:
+        """What the configuration says about how the endpoint answers, for the rules that depend on it."""
+        return {"reasoning_parser": self.reasoning_parser} if self.reasoning_parser else {}
+
     def runs(self, applies_to: Sequence[str]) -> bool:
         """Whether a case written for the endpoint kinds `applies_to` runs against this endpoint."""
         return self.kind in applies_to or (self.self_deployed and SELF_DEPLOYED_KIND in applies_to)

@@ -337,6 +337,7 @@ class Runner:
                     profile=self._profile(case, endpoint),
                     selected=self.settings.rules,
                     clients=self.client_panel(),
+                    traits=endpoint.traits,
                 )
                 findings.extend(judgement.findings)
                 if judgement.clients:

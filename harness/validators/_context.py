@@ -39,6 +39,9 @@ class ExchangeFacts:
     request: Mapping[str, Any] | None = None
     """The JSON body that was sent (tools, tool_choice, n, stop... are read from it)."""
     profile: str = "openai"
+    traits: Mapping[str, Any] = field(default_factory=dict)
+    """What the endpoint's configuration says about how it answers (e.g. `reasoning_parser`), for
+    the rules whose expectation depends on it; empty when judging a capture (`check`)."""
     completion: Any = None
     """Set by the engine once known: the JSON body, or the stream's faithful accumulation."""
     chunk_count: int = 0

@@ -162,7 +162,7 @@ class _SteadyState:
 
 
 _MISSING = object()
-_OUTPUT_KEYS = ("content", "tool_calls", "reasoning_content", "audio")
+_OUTPUT_KEYS = ("content", "tool_calls", "reasoning_content", "reasoning", "audio")
 
 
 def _has_output(payload: Any) -> bool:
@@ -256,6 +256,7 @@ def judge_exchange(
     chunks: ChunkSource | None = None,
     fast_path: bool = True,
     clients: ClientPanel | None = None,
+    traits: Mapping[str, Any] | None = None,
 ) -> Judgement:
     """All applicable rules on one exchange, then (with `clients`) the real clients on its bytes,
     whose outcomes weigh the findings (see `_consequences`).
@@ -264,7 +265,7 @@ def judge_exchange(
     stored chunks, so a file of any size is judged without being held: a long stream is handed to
     the clients as a faithful reduction made during the same pass. `fast_path` False makes every
     stream rule see every chunk (the property tests compare both ways)."""
-    facts = ExchangeFacts(exchange=exchange, step=step, request=request, profile=profile)
+    facts = ExchangeFacts(exchange=exchange, step=step, request=request, profile=profile, traits=dict(traits or {}))
     collector = FindingCollector()
     response = exchange.response
     if response is None:

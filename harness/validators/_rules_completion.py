@@ -534,3 +534,47 @@ def media_data_decodes(ctx: RuleContext):
         magic = _MAGIC.get((mime or "").lower())
         if magic and not raw.startswith(magic):
             yield ctx.finding(f"audio.data does not start like {mime}", code="wrong-type", pointer=pointer, evidence=raw[:16].hex())
+
+
+REASONING_FIELDS = ("reasoning", "reasoning_content")
+"""Where servers put separated thoughts: vLLM's `reasoning`; `reasoning_content` (transformers serve, Vertex's partner models)."""
+
+
+@rule(
+    "reasoning.separated",
+    findings={
+        "thoughts-in-content": kind(Severity.ERROR, "a <think>…</think> section is in the content although the server separates reasoning"),
+        "answer-in-reasoning": kind(Severity.WARNING, "no content and no tool call: the whole answer went into the reasoning field"),
+    },
+    rationale=(
+        "A server that separates reasoning (vLLM with --reasoning-parser, Vertex's partner models) hands the thoughts over "
+        "in their own field, so a client shows `content` as the answer; thoughts left in `content` are shown to the user, and "
+        "an answer swallowed by the reasoning field leaves the user nothing."
+    ),
+    citation=(
+        "Vertex docs, Thinking for open models (vertex-maas-thinking-reasoning-content.txt: reasoning_content vs <think> tags); "
+        "vLLM reasoning outputs (--reasoning-parser moves <think>…</think> into `reasoning`); the endpoint's `reasoning_parser` setting"
+    ),
+    applies="completion",
+)
+def reasoning_separated(ctx: RuleContext):
+    parser = ctx.facts.traits.get("reasoning_parser")
+    for position, choice in _choices(ctx.completion):
+        message = _message(choice)
+        field = next((key for key in REASONING_FIELDS if message.get(key)), None)
+        text = _text(message)
+        if (parser or field) and ("<think>" in text or "</think>" in text):
+            why = f"the endpoint runs the reasoning parser {parser!r}" if parser else f"this answer also uses `{field}`"
+            yield ctx.finding(
+                f"thoughts are in the content ({why}): a client shows them to the user as the answer",
+                pointer=f"/choices/{position}/message/content",
+                evidence=text[:200],
+            )
+        elif parser and field and not text.strip() and not _calls(choice) and choice.get("finish_reason") == "stop":
+            yield ctx.finding(
+                f"no content and no tool call: the whole answer is in `{field}` (the parser {parser!r} never saw </think>, "
+                "so it took everything for thoughts); a client shows the user nothing",
+                code="answer-in-reasoning",
+                pointer=f"/choices/{position}/message/{field}",
+                evidence=str(message.get(field))[:200],
+            )

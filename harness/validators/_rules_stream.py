@@ -119,7 +119,7 @@ class AfterFinish:
     def on_event(self, event: ParsedEvent):
         for index, position, choice in _choices(event.payload):
             delta = choice.get("delta") if isinstance(choice.get("delta"), dict) else {}
-            carries = any(delta.get(k) for k in ("content", "tool_calls", "refusal", "reasoning_content", "audio"))
+            carries = any(delta.get(k) for k in ("content", "tool_calls", "refusal", "reasoning_content", "reasoning", "audio"))
             reason = choice.get("finish_reason")
             if index in self.finished:
                 if carries:

@@ -18,7 +18,7 @@ class OpenAICompatible(EndpointKind):
     name = "openai-compatible"
     description = "any server with {base_url}/chat/completions: vLLM, llama.cpp, Ollama, OpenAI"
     required = ("base_url",)
-    endpoint_fields = frozenset({"self_deployed"})
+    endpoint_fields = frozenset({"self_deployed", "reasoning_parser"})
 
     def build_url(self, endpoint: Endpoint, overrides: Mapping[str, str]) -> str:
         if not endpoint.base_url:
