@@ -136,7 +136,8 @@ def test_repeated_name_makes_openai_node_drop_the_call(runner):
     outcomes = _by_name(runner.run(c.answer, c.request, reference(c.answer), stream=True, url=c.url))
     node = outcomes["openai-node"]
     assert node.outcome is Outcome.MIS_ASSEMBLES
-    meant_id = "call__0_get_current_weather_cmpl-2a64e9ec-6daf-416b-b419-640be5449d6d"
+    meant_id = first["choices"][0]["delta"]["tool_calls"][0]["id"]  # the id the server sends (in every delta)
+    assert meant_id.startswith("call__0_get_current_weather_cmpl-")
     assert node.differences == (
         Difference("/choices/0/message/tool_calls", 0, 1, "count"),
         Difference("/choices/0/message/tool_calls/0", None, {"id": meant_id, "name": "get_current_weather", "arguments": BOSTON}, "tool_call"),
@@ -473,6 +474,24 @@ NOT_OK = {
     ("llama-cpp-python-fc/tool-choice-named:chat~stream", "openai-node"): "mis-assembles count,tool_call",
     ("llama-cpp-python-fc/tool-choice-named:chat~stream", "langchain-openai"): "mis-assembles name",
     ("vertex-docs/image-generation:generate", "ai-sdk"): "mis-assembles usage",
+    # vLLM: the same malformed request the AI SDK refuses to send anywhere
+    ("vllm/error-malformed-messages:chat", "ai-sdk"): "not-run",
+    ("vllm-reasoning/error-malformed-messages:chat", "ai-sdk"): "not-run",
+    # vLLM under tool_choice "required": arguments "\"Boston, MA\"", a JSON string: LangChain's invoke raises a
+    # pydantic ValidationError (args must be a dict), and it refuses to send the answer step that echoes the call
+    ("vllm/thought-signature-round-trip:ask", "langchain-openai"): "breaks ValidationError",
+    ("vllm/thought-signature-round-trip:answer", "langchain-openai"): "not-run",
+    ("vllm-reasoning/thought-signature-round-trip:ask", "langchain-openai"): "breaks ValidationError",
+    ("vllm-reasoning/thought-signature-round-trip:answer", "langchain-openai"): "not-run",
+    # The self-deployed samples send no "model": openai-python's create()/stream() cannot be called without one
+    ("vllm/self-deployed-chat:chat", "openai-python"): "not-run",
+    ("vllm/self-deployed-chat-stream:chat", "openai-python"): "not-run",
+    # vllm-reasoning: "content": null, the answer in "reasoning" (the qwen3 parser never saw </think>), so
+    # structured output has nothing to parse
+    ("vllm-reasoning/response-format-json-object:chat", "ai-sdk"): "breaks NoObjectGeneratedError",
+    ("vllm-reasoning/structured-output:extract", "ai-sdk"): "breaks NoObjectGeneratedError",
+    ("vllm-reasoning/structured-output:extract~stream", "ai-sdk"): "breaks NoObjectGeneratedError",
+    ("vllm-reasoning/structured-output:extract~stream", "openai-node"): "breaks OpenAIError",
     ("vertex-docs/stream-function-call-arguments:weather", "openai-python"): "breaks IndexError",
     ("vertex-docs/stream-function-call-arguments:weather", "openai-node"): "mis-assembles id",
     ("vertex-docs/stream-function-call-arguments:weather", "ai-sdk"): "mis-assembles arguments,count,id,tool_call,usage",

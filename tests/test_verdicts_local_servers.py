@@ -231,8 +231,9 @@ EXPECTED["llama-cpp-python"] = {
     # \"unit\": \"celsius\"}}\n</tool_call>", finish_reason "stop": the server rendered the tools into the prompt
     # with the GGUF's template (prompt_tokens 320, as llama-server's) and the model called the declared tool in
     # exactly the format that template asks for, but this chat format parses nothing: the client gets markup
-    # and no tool call. The server's fault, not the model's: an error (the harness missed it before).
-    "tool-choice-auto": chat({"tool-choice.honoured": E, **LCP}, says=[("tool-choice.honoured", E, "comes back as text")]),
+    # and no tool call. The server's fault, not the model's; the rule tells it from the text only, a guess that
+    # is a warning until it has been right on enough recordings (tests/test_heuristics.py).
+    "tool-choice-auto": chat({"tool-choice.honoured": W, **LCP}, says=[("tool-choice.honoured", W, "comes back as text")]),
     # JSON: named choice gives a grammar over the arguments, so tool_calls [get_current_weather {"location":
     # "Boston, MA", "unit": "celsius"}] (+ a legacy "function_call"), finish_reason "tool_calls": fine.
     "tool-choice-named": want({"chat": LCP, "chat~stream": _LCP_NAMED_STREAM}, says=_LCP_NAMED_SAYS),
@@ -534,7 +535,7 @@ EXPECTED["vllm-reasoning"] = {
 # How each server fares over the whole bundled suite (48 cases; the ones it has no recording of are skips).
 SUMMARY = {
     "llama-server": "2 pass, 22 warn, 4 fail, 20 skip",
-    "llama-cpp-python": "2 pass, 14 warn, 12 fail, 20 skip",
+    "llama-cpp-python": "2 pass, 15 warn, 11 fail, 20 skip",
     "llama-cpp-python-fc": "2 pass, 17 warn, 9 fail, 20 skip",
     "transformers-serve": "0 pass, 16 warn, 12 fail, 20 skip",
     "vllm": "5 pass, 24 warn, 3 fail, 16 skip",  # self_deployed: the four self-deployed cases run too

@@ -235,7 +235,9 @@ def tool_call_arguments(ctx: RuleContext):
         "no-call-despite-required": kind(Severity.ERROR, 'tool_choice "required" but the answer calls no tool', effect=Effect.IGNORED),
         "no-call-despite-named": kind(Severity.ERROR, "tool_choice names a function but the answer calls none", effect=Effect.IGNORED),
         "other-function": kind(Severity.ERROR, "tool_choice names a function but the answer calls another", effect=Effect.IGNORED),
-        "call-as-text": kind(Severity.ERROR, "the model called a tool, but the call comes back as text in the content (the server did not parse it)", effect=Effect.IGNORED),
+        # A guess from the text (a declared name beside an "arguments" key): right on all 6 recorded answers
+        # it fired on, but an error needs at least 10 without a miss (tests/test_heuristics.py measures it).
+        "call-as-text": kind(Severity.WARNING, "the content looks like a tool call written out as text (the server did not parse it): a guess from the text"),
         "text-call-despite-none": kind(Severity.WARNING, 'tool_choice "none": no tool call, but the content is a call written out as text'),
     },
     parameter="tool_choice",
