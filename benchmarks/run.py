@@ -9,8 +9,10 @@
   memory   peak traced memory of validating those streams (text-free deltas: any growth would be
            the validator's own; and with text, where the accumulated content grows)
   check    `chat-conformance check` on a 200,000-chunk file versus json.loads over its lines,
-           both as fresh processes (start-up included)
+           both as fresh processes (start-up included): rules only, and with the four real clients
+           cold (no outcome cache) and warm
   replay   `chat-conformance run` replaying the bundled suite: start-up, loading, validation, reporting
+  clients  the bundled replay with the four real clients, cold and warm, against --clients none
   live     16 cases against a local server that answers after 200 ms, at concurrency 1, 4 and 16
 
 Figures are wall-clock on this machine; run it on an idle machine for stable numbers.
@@ -153,6 +155,11 @@ def bench_memory(sizes: list[int]) -> None:
         print(f"text-free ratio 1M / 100k: {peaks[1_000_000] / peaks[100_000]:.2f}")
 
 
+def _process_seconds(args: list[str], env: dict[str, str], runs: int = 3) -> float:
+    """Best wall-clock of `runs` fresh processes (exit status 1, findings, is fine)."""
+    return min(timed(lambda: subprocess.run([sys.executable, "-m", "harness", *args], capture_output=True, env=env)) for _ in range(runs))
+
+
 def bench_check(count: int) -> None:
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "stream.sse"
@@ -162,10 +169,33 @@ def bench_check(count: int) -> None:
         floor_script = "import json,sys\nfor l in open(sys.argv[1],'rb'):\n    l=l.strip()\n    l.startswith(b'data: {') and json.loads(l[6:])"
         env = {**os.environ, "PYTHONPATH": str(REPO)}
         base = min(timed(lambda: subprocess.run([sys.executable, "-c", floor_script, str(path)], check=True)) for _ in range(3))
-        took = min(timed(lambda: subprocess.run([sys.executable, "-m", "harness", "check", str(path)], check=True, capture_output=True, env=env)) for _ in range(3))
-        startup = min(timed(lambda: subprocess.run([sys.executable, "-m", "harness", "--version"], check=True, capture_output=True, env=env)) for _ in range(3))
-    print(f"\n## check on a {count:,}-chunk file (fresh processes, best of 3)\n")
-    print(f"json.loads over the lines: {base:.2f} s; chat-conformance check: {took:.2f} s ({took / base:.2f}×); start-up alone {startup:.2f} s")
+        startup = _process_seconds(["--version"], env)
+        rules_only = _process_seconds(["check", "--clients", "none", str(path)], env)
+        # Cold: an outcome cache of its own, empty before every run; warm: that cache, filled once.
+        cache = Path(folder) / "outcomes.sqlite3"
+        cold_env = {**env, "CHAT_CONFORMANCE_CLIENT_CACHE": "off"}
+        cold = _process_seconds(["check", str(path)], cold_env, runs=2)
+        warm_env = {**env, "CHAT_CONFORMANCE_CLIENT_CACHE": str(cache)}
+        subprocess.run([sys.executable, "-m", "harness", "check", str(path)], capture_output=True, env=warm_env)
+        warm = _process_seconds(["check", str(path)], warm_env)
+    print(f"\n## check on a {count:,}-chunk file (fresh processes, best of 3; cold best of 2)\n")
+    print(f"json.loads over the lines: {base:.2f} s; start-up alone {startup:.2f} s")
+    print(f"chat-conformance check --clients none: {rules_only:.2f} s ({rules_only / base:.2f}×)")
+    print(f"with the four clients, cold (no outcome cache): {cold:.2f} s ({cold / base:.2f}×); warm: {warm:.2f} s ({warm / base:.2f}×)")
+
+
+def bench_clients_replay() -> None:
+    """The bundled replay with every client, cold (no outcome cache) and warm, against --clients none."""
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    with tempfile.TemporaryDirectory() as folder:
+        args = ["run", "-q", "--report-dir", folder]
+        none = _process_seconds([*args, "--clients", "none"], env)
+        cold = _process_seconds(args, {**env, "CHAT_CONFORMANCE_CLIENT_CACHE": "off"}, runs=2)
+        warm_env = {**env, "CHAT_CONFORMANCE_CLIENT_CACHE": str(Path(folder) / "outcomes.sqlite3")}
+        subprocess.run([sys.executable, "-m", "harness", *args], capture_output=True, env=warm_env)
+        warm = _process_seconds(args, warm_env)
+    print("\n## the bundled replay with the real clients (fresh processes, best of 3; cold best of 2)\n")
+    print(f"--clients none: {none:.2f} s; all four clients cold: {cold:.2f} s ({cold / none:.2f}×); warm: {warm:.2f} s ({warm / none:.2f}×)")
 
 
 def bench_replay() -> None:
@@ -194,7 +224,7 @@ def bench_replay() -> None:
         reported = time.perf_counter() - started
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     with tempfile.TemporaryDirectory() as folder:
-        whole = min(timed(lambda: subprocess.run([sys.executable, "-m", "harness", "run", "-q", "--report-dir", folder], capture_output=True, env=env)) for _ in range(3))
+        whole = _process_seconds(["run", "-q", "--clients", "none", "--report-dir", folder], env)
     print("\n## replay of the bundled suite\n")
     print(f"imports {imported:.2f} s, loading cases {loaded:.2f} s, validation {validated:.2f} s, reports {reported:.2f} s; whole `run` as a process: {whole:.2f} s")
 
@@ -256,9 +286,9 @@ def bench_live() -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="smaller sizes (a minute instead of several)")
-    parser.add_argument("--only", nargs="*", choices=["stream", "client", "memory", "check", "replay", "live"])
+    parser.add_argument("--only", nargs="*", choices=["stream", "client", "memory", "check", "replay", "clients", "live"])
     args = parser.parse_args()
-    only = set(args.only or ["stream", "client", "memory", "check", "replay", "live"])
+    only = set(args.only or ["stream", "client", "memory", "check", "replay", "clients", "live"])
     sizes = [1_000, 10_000, 100_000] if args.quick else [1_000, 100_000, 1_000_000]
     if "stream" in only:
         bench_stream(sizes)
@@ -270,6 +300,8 @@ def main() -> None:
         bench_check(50_000 if args.quick else 200_000)
     if "replay" in only:
         bench_replay()
+    if "clients" in only:
+        bench_clients_replay()
     if "live" in only:
         bench_live()
 
