@@ -10,9 +10,8 @@ from typing import Any
 import pytest
 
 from harness.clients import ClientSetupError, RecordedAnswer, RecordedCall, install_clients, recorded_calls
-from harness.sse import iter_events
+from harness.validators import reference_completion
 from harness.transport import read_cassette
-from harness.validators import accumulate_chunks
 
 from .servers_local import cache_dir
 
@@ -44,23 +43,9 @@ def all_calls() -> list[tuple[str, RecordedCall]]:
     return out
 
 
-def reference(answer: RecordedAnswer) -> dict[str, Any] | None:
-    """What the harness passes: the faithful accumulation of a stream, the body of a JSON answer."""
-    if (answer.header("content-type") or "").startswith("text/event-stream"):
-        payloads = []
-        for event in iter_events(answer.chunks):
-            if event.data.startswith("[DONE]"):
-                break
-            try:
-                payloads.append(json.loads(event.data))
-            except ValueError:
-                continue
-        return accumulate_chunks(payloads)
-    try:
-        body = json.loads(answer.body)
-    except ValueError:
-        return None
-    return body if isinstance(body, dict) else None
+def reference(answer: RecordedAnswer) -> dict | None:
+    """What the harness passes the clients: its own reading of the answer."""
+    return reference_completion(answer)
 
 
 def json_answer(body: dict[str, Any], status: int = 200) -> RecordedAnswer:

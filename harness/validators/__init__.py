@@ -31,6 +31,7 @@ _LAZY = {
     "compare_stream_and_json": "._differential",
     "ClientPanel": "._consequences",
     "client_note": "._consequences",
+    "reference_completion": "._consequences",
     "profile_schemas": "._schemas",
 }
 
@@ -67,6 +68,7 @@ __all__ = [
     "judge_exchange",
     "kind",
     "profile_schemas",
+    "reference_completion",
     "registry",
     "resolve_rule_selection",
     "rule",

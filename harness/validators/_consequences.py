@@ -27,7 +27,7 @@ from ._findings import ClientNote, Finding, Location, Severity
 from ._registry import Nature, registry
 from ._rules_client import CLIENT_RULE_PREFIX, client_rule_id
 
-__all__ = ["ClientPanel", "client_note", "failure_severity", "implied_request", "weigh"]
+__all__ = ["ClientPanel", "client_note", "failure_severity", "implied_request", "reference_completion", "weigh"]
 
 _FAILED = (Outcome.BREAKS, Outcome.MIS_ASSEMBLES)
 _TOOL_CALL = frozenset({"tool_call", "count", "id", "name", "arguments"})
@@ -208,3 +208,28 @@ def _client_finding(outcome: ClientOutcome, *, spec_valid: bool, related: Findin
         message += f" (related: {related.rule}: {related.message})"
     finding = registry()[client_rule_id(outcome.name)].make(message, code=code, location=Location(step=step, attempt=attempt, event=event, pointer=pointer))
     return replace(finding, clients=(client_note(outcome),))
+
+
+def reference_completion(answer: RecordedAnswer) -> dict[str, Any] | None:
+    """The harness's own reading of an answer, what the clients are compared with: the faithful
+    accumulation of a stream (up to [DONE]), the body of a JSON answer."""
+    import json
+
+    from ..sse import iter_events
+    from ._accumulate import accumulate_chunks
+
+    if (answer.header("content-type") or "").startswith("text/event-stream"):
+        payloads = []
+        for event in iter_events(answer.chunks):
+            if event.data.startswith("[DONE]"):
+                break
+            try:
+                payloads.append(json.loads(event.data))
+            except ValueError:
+                continue
+        return accumulate_chunks(payloads)
+    try:
+        body = json.loads(answer.body)
+    except ValueError:
+        return None
+    return body if isinstance(body, dict) else None

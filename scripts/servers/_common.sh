@@ -200,3 +200,14 @@ human_size() { du -sh "$1" 2>/dev/null | cut -f1; }
 # build-llama-cpp-python.sh and tests/servers_local.py too).
 llama_cpp_prefix() { echo "$CHAT_CONFORMANCE_CACHE/llama.cpp-${LLAMA_CPP_PYTHON_VERSION}-shared"; }
 
+
+# install_on_cpu_torch VENV CONSTRAINTS SPEC... : pip install SPEC into VENV with torch held to the CPU
+# build by CONSTRAINTS (TORCH_INDEX_URL as an extra index when set), then check it is still that build.
+install_on_cpu_torch() {
+  local venv="$1" constraints="$2"
+  shift 2
+  local index=()
+  [[ -z "$TORCH_INDEX_URL" ]] || index=(--extra-index-url "$TORCH_INDEX_URL")
+  run "$venv/bin/python" -m pip install "${index[@]}" -c "$constraints" "$@"
+  torch_must_be_cpu "$venv"
+}

@@ -34,11 +34,8 @@ stage "creating the venv"
 run "$PYTHON" -m venv "$VENV"
 # torch first and alone, so that a missing CPU build is reported as such (with what to do).
 install_cpu_torch "$VENV" "$CONSTRAINTS"
-index=()
-[[ -z "$TORCH_INDEX_URL" ]] || index=(--extra-index-url "$TORCH_INDEX_URL")
 stage "installing transformers[serving]==${TRANSFORMERS_VERSION}"
-run "$VENV/bin/python" -m pip install "${index[@]}" -c "$CONSTRAINTS" "transformers[serving]==${TRANSFORMERS_VERSION}"
-torch_must_be_cpu "$VENV"
+install_on_cpu_torch "$VENV" "$CONSTRAINTS" "transformers[serving]==${TRANSFORMERS_VERSION}"
 stage "checking that transformers serve runs"
 run "$VENV/bin/python" -c "import torch, transformers; print('torch', torch.__version__, 'transformers', transformers.__version__)"
 run "$VENV/bin/transformers" serve --help

