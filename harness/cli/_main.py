@@ -8,7 +8,6 @@ Exit codes, the same for every command:
 
 from __future__ import annotations
 
-import fnmatch
 import json
 import os
 import sys
@@ -18,7 +17,7 @@ from pathlib import Path
 import click
 
 from .._version import __version__
-from ..cases import Case, bundled_cases_dir, load_cases
+from ..cases import Case
 from ..endpoints import Endpoint, bundled_endpoints, endpoint_kinds, find_config, load_config
 from ..errors import UsageError, did_you_mean
 from ..report import RESULTS_FILE, ResultsLog, exit_explanation, report_files, reporters, run_header, write_reports
@@ -29,8 +28,9 @@ from ._check import check
 from ._clients import clients, clients_option, selected_clients
 from ._diff import diff, report
 from ._fuzz import fuzz
+from ._merge import merge
 from ._options import LazyHelpOption
-from ._select import endpoint_options, select_endpoints
+from ._select import case_options, endpoint_options, filter_cases, load_case_dirs, parse_shard, select_endpoints, shard_option
 from ._errors import EXIT_FINDINGS, EXIT_INTERRUPTED, EXIT_OK, handle_input_errors
 
 __all__ = ["main", "cli"]
@@ -43,45 +43,6 @@ def _console(stderr: bool = False):
     # COLUMNS (set by the user, or a CI that knows its log width) wins; rich reads it when width is None.
     width = None if stream.isatty() or os.environ.get("COLUMNS", "").isdigit() else 200
     return Console(file=stream, width=width, no_color="NO_COLOR" in os.environ or None, highlight=False)
-
-
-# -- shared option groups ------------------------------------------------------------------------
-
-
-def _case_options(func):
-    func = click.option(
-        "--cases",
-        "case_dirs",
-        multiple=True,
-        type=click.Path(path_type=Path),
-        help="A folder of case YAML files, added to the bundled cases (repeatable). Its recordings live in DIR/recordings/.",
-    )(func)
-    func = click.option("--no-bundled-cases", is_flag=True, help="Use only the --cases folders.")(func)
-    func = click.option("--case", "case_globs", multiple=True, metavar="GLOB", help="Only cases whose id matches (repeatable).")(func)
-    func = click.option("--tag", "tags", multiple=True, help="Only cases with this tag (repeatable).")(func)
-    func = click.option("--feature", "features", multiple=True, metavar="GLOB", help="Only cases whose feature matches (repeatable).")(func)
-    return func
-
-
-def _load_cases(case_dirs: Sequence[Path], no_bundled: bool) -> list[Case]:
-    directories = ([] if no_bundled else [bundled_cases_dir()]) + list(case_dirs)
-    if not directories:
-        raise UsageError("--no-bundled-cases needs at least one --cases DIR")
-    return load_cases(directories, known_rules=rule_ids())
-
-
-def _filter_cases(cases: list[Case], globs: Sequence[str], tags: Sequence[str], features: Sequence[str]) -> list[Case]:
-    chosen = [
-        case
-        for case in cases
-        if (not globs or any(fnmatch.fnmatchcase(case.id, g) for g in globs))
-        and (not tags or any(t in case.tags for t in tags))
-        and (not features or any(fnmatch.fnmatchcase(case.feature, f) for f in features))
-    ]
-    if not chosen:
-        asked = " ".join([*(f"--case {g}" for g in globs), *(f"--tag {t}" for t in tags), *(f"--feature {f}" for f in features)])
-        raise UsageError(f"no case matches {asked} (see `chat-conformance list`)")
-    return chosen
 
 
 # -- commands ------------------------------------------------------------------------------------
@@ -104,7 +65,7 @@ def cli() -> None:
 
 
 @cli.command()
-@_case_options
+@case_options
 @endpoint_options
 @click.option(
     "--mode",
@@ -145,6 +106,7 @@ def cli() -> None:
     show_default=True,
     help="Cases in flight at once in live and record modes (an endpoint's max_concurrency and requests_per_second still apply). Results keep their order.",
 )
+@shard_option
 @handle_input_errors
 def run(**params) -> None:
     """Run cases against endpoints and print a verdict per case × endpoint.
@@ -160,6 +122,7 @@ def run(**params) -> None:
       chat-conformance run --mode record --endpoint my-gemini --case 'gemini-*'
     """
     mode = Mode(params["mode"])
+    shard = parse_shard(params["shard"])
     try:
         rules = resolve_rule_selection(
             _split(params["checks"]) or None,
@@ -167,7 +130,7 @@ def run(**params) -> None:
         )
     except ValueError as error:
         raise UsageError(str(error)) from None
-    cases = _filter_cases(_load_cases(params["case_dirs"], params["no_bundled_cases"]), params["case_globs"], params["tags"], params["features"])
+    cases = filter_cases(load_case_dirs(params["case_dirs"], params["no_bundled_cases"]), params["case_globs"], params["tags"], params["features"])
     endpoints = select_endpoints(params, mode)
     limits = Limits(
         connect_timeout=params["connect_timeout"],
@@ -187,9 +150,12 @@ def run(**params) -> None:
         repeat=params["repeat"],
         concurrency=params["concurrency"],
         clients=clients,
+        shard=shard,
     )
     report_dir: Path = params["report_dir"]
-    header = run_header(mode, cases, endpoints, repeat=params["repeat"], baseline=str(params["baseline"]) if baseline else None, clients=clients)
+    header = run_header(
+        mode, cases, endpoints, repeat=params["repeat"], baseline=str(params["baseline"]) if baseline else None, clients=clients, shard=shard
+    )
     log = ResultsLog(report_dir, header)
     results: list[CaseResult] = []
 
@@ -234,7 +200,10 @@ def _split(values: Sequence[str]) -> list[str]:
 
 
 def _run_with_progress(settings: RunSettings, cases: list[Case], endpoints: list[Endpoint], *, quiet: bool, on_result) -> list[CaseResult]:
-    total = len(cases) * len(endpoints) * settings.repeat
+    pairs = len(cases) * len(endpoints)
+    if settings.shard is not None:
+        pairs = len(settings.shard.pick(range(pairs)))
+    total = pairs * settings.repeat
     console = _console(stderr=True)
     if quiet or not console.is_terminal or settings.mode is Mode.REPLAY and total < 200:
         with Runner(settings, on_result=on_result) as runner:
@@ -271,7 +240,7 @@ def _print_results(results: list[CaseResult], output_format: str, quiet: bool, v
 
 @cli.command(name="list")
 @click.argument("what", type=click.Choice(["cases", "endpoints", "kinds", "all"]), default="all")
-@_case_options
+@case_options
 @click.option("--config", type=click.Path(path_type=Path), help="Endpoint config file (default: ./chat-conformance.yaml if present).")
 @handle_input_errors
 def list_command(what: str, **params) -> None:
@@ -280,9 +249,9 @@ def list_command(what: str, **params) -> None:
     from rich.table import Table
 
     if what in ("cases", "all"):
-        cases = _load_cases(params["case_dirs"], params["no_bundled_cases"])
+        cases = load_case_dirs(params["case_dirs"], params["no_bundled_cases"])
         if params["case_globs"] or params["tags"] or params["features"]:
-            cases = _filter_cases(cases, params["case_globs"], params["tags"], params["features"])
+            cases = filter_cases(cases, params["case_globs"], params["tags"], params["features"])
         table = Table(title=f"{len(cases)} cases", title_justify="left", header_style="bold")
         for column in ("case", "feature", "applies to", "source"):
             table.add_column(column, overflow="fold", no_wrap=column == "case")
@@ -320,7 +289,7 @@ def list_command(what: str, **params) -> None:
 @handle_input_errors
 def show(case_id: str, endpoint_name: str | None, config: Path | None, case_dirs: tuple[Path, ...], no_bundled_cases: bool) -> None:
     """Show the exact request(s) a case sends to an endpoint, also as a curl command."""
-    cases = {case.id: case for case in _load_cases(case_dirs, no_bundled_cases)}
+    cases = {case.id: case for case in load_case_dirs(case_dirs, no_bundled_cases)}
     if case_id not in cases:
         raise UsageError(f"no case {case_id!r}{did_you_mean(case_id, cases)} (`chat-conformance list cases` lists them)")
     case = cases[case_id]
@@ -387,6 +356,7 @@ cli.add_command(diff)
 cli.add_command(report)
 
 cli.add_command(fuzz)
+cli.add_command(merge)
 cli.add_command(clients)
 
 
