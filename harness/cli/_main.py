@@ -22,15 +22,15 @@ from ..endpoints import Endpoint, bundled_endpoints, endpoint_kinds, find_config
 from ..errors import UsageError, did_you_mean
 from ..report import RESULTS_FILE, ResultsLog, exit_explanation, report_files, reporters, run_header, write_reports
 from ..runner import CaseResult, Mode, Runner, RunSettings, Verdict, build_request, curl_command, load_baseline
-from ..transport import Limits
 from ..validators import Severity, registry, resolve_rule_selection, rule_ids
 from ._check import check
 from ._clients import clients, clients_option, selected_clients
 from ._diff import diff, report
 from ._fuzz import fuzz
+from ._load import load
 from ._merge import merge
 from ._options import LazyHelpOption
-from ._select import case_options, endpoint_options, filter_cases, load_case_dirs, parse_shard, select_endpoints, shard_option
+from ._select import case_options, endpoint_options, filter_cases, limit_options, limits_from, load_case_dirs, parse_shard, select_endpoints, shard_option
 from ._errors import EXIT_FINDINGS, EXIT_INTERRUPTED, EXIT_OK, handle_input_errors
 
 __all__ = ["main", "cli"]
@@ -83,12 +83,7 @@ def cli() -> None:
 @click.option("--quiet", "-q", is_flag=True, help="Print only failing results and the closing lines.")
 @click.option("--verbose", "-v", is_flag=True, help="Print every finding of every result in full (with evidence), and the skipped cases.")
 @click.option("--show-skips", is_flag=True, help="List skipped cases one by one (by default they are counted per endpoint).")
-@click.option("--connect-timeout", type=float, default=Limits.connect_timeout, show_default=True, help="Seconds to wait for a connection.")
-@click.option("--read-timeout", type=float, default=Limits.read_timeout, show_default=True, help="Longest silence between two reads, in seconds.")
-@click.option("--total-timeout", type=float, default=Limits.total_timeout, show_default=True, help="Longest one response (a whole stream included) may take, in seconds.")
-@click.option("--retries", type=click.IntRange(0, 10), default=Limits.retries, show_default=True, help="Retries after a 429 or 503 (honouring Retry-After).")
-@click.option("--backoff-cap", type=float, default=Limits.backoff_cap, show_default=True, help="Longest wait before a retry, in seconds, also when Retry-After asks for more.")
-@click.option("--max-response-mb", type=float, default=Limits.max_response_bytes / 2**20, show_default=True, help="Largest response body read, in MiB.")
+@limit_options
 @click.option(
     "--report-dir",
     cls=LazyHelpOption,
@@ -132,14 +127,7 @@ def run(**params) -> None:
         raise UsageError(str(error)) from None
     cases = filter_cases(load_case_dirs(params["case_dirs"], params["no_bundled_cases"]), params["case_globs"], params["tags"], params["features"])
     endpoints = select_endpoints(params, mode)
-    limits = Limits(
-        connect_timeout=params["connect_timeout"],
-        read_timeout=params["read_timeout"],
-        total_timeout=params["total_timeout"],
-        retries=params["retries"],
-        backoff_cap=params["backoff_cap"],
-        max_response_bytes=int(params["max_response_mb"] * 2**20),
-    )
+    limits = limits_from(params)
     baseline = load_baseline(params["baseline"], known_rules=set(rule_ids())) if params["baseline"] else None
     clients = selected_clients(params["clients_choice"])
     settings = RunSettings(
@@ -356,6 +344,7 @@ cli.add_command(diff)
 cli.add_command(report)
 
 cli.add_command(fuzz)
+cli.add_command(load)
 cli.add_command(merge)
 cli.add_command(clients)
 

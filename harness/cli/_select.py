@@ -12,10 +12,11 @@ from ..cases import Case, bundled_cases_dir, load_cases, select_cases
 from ..endpoints import API_VERSIONS, Endpoint, adhoc_endpoint, bundled_endpoints, endpoint_kinds, find_config, kind_names, load_config
 from ..errors import UsageError, did_you_mean
 from ..runner import Mode, Shard
+from ..transport import Limits
 from ..validators import rule_ids
 from ._options import LazyHelpOption, RegistryChoice
 
-__all__ = ["case_options", "endpoint_options", "filter_cases", "load_case_dirs", "parse_shard", "select_endpoints", "shard_option"]
+__all__ = ["case_options", "endpoint_options", "filter_cases", "limit_options", "limits_from", "load_case_dirs", "parse_shard", "select_endpoints", "shard_option"]
 
 # The kind of an ad-hoc endpoint when flags describe one without --kind: a local server.
 DEFAULT_ADHOC_KIND = "openai-compatible"
@@ -55,6 +56,36 @@ def filter_cases(cases: list[Case], globs: Sequence[str], tags: Sequence[str], f
         asked = " ".join([*(f"--case {g}" for g in globs), *(f"--tag {t}" for t in tags), *(f"--feature {f}" for f in features)])
         raise UsageError(f"no case matches {asked} (see `chat-conformance list`)")
     return chosen
+
+
+def limit_options(func):
+    """Timeouts, retries and the largest answer: the same policy for every request (run, load)."""
+    options = [
+        click.option("--connect-timeout", type=float, default=Limits.connect_timeout, show_default=True, help="Seconds to wait for a connection."),
+        click.option("--read-timeout", type=float, default=Limits.read_timeout, show_default=True, help="Longest silence between two reads, in seconds."),
+        click.option(
+            "--total-timeout", type=float, default=Limits.total_timeout, show_default=True, help="Longest one response (a whole stream included) may take, in seconds."
+        ),
+        click.option("--retries", type=click.IntRange(0, 10), default=Limits.retries, show_default=True, help="Retries after a 429 or 503 (honouring Retry-After)."),
+        click.option(
+            "--backoff-cap", type=float, default=Limits.backoff_cap, show_default=True, help="Longest wait before a retry, in seconds, also when Retry-After asks for more."
+        ),
+        click.option("--max-response-mb", type=float, default=Limits.max_response_bytes / 2**20, show_default=True, help="Largest response body read, in MiB."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def limits_from(params: dict) -> Limits:
+    return Limits(
+        connect_timeout=params["connect_timeout"],
+        read_timeout=params["read_timeout"],
+        total_timeout=params["total_timeout"],
+        retries=params["retries"],
+        backoff_cap=params["backoff_cap"],
+        max_response_bytes=int(params["max_response_mb"] * 2**20),
+    )
 
 
 def parse_shard(value: str | None) -> Shard | None:

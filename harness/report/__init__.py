@@ -5,7 +5,7 @@ from ._builtin import HtmlReporter, JsonReporter, JUnitReporter, MarkdownReporte
 from ._github import PER_RULE, STEP_SUMMARY_ENV, SUMMARY_BUDGET, GitHubSummaryReporter, render_github_summary
 from ._diff import ReportDiff, diff_reports, load_report
 from ._junit import render_junit
-from ._log import RESULTS_FILE, ResultsLog, RunRecord, read_results, run_header, write_results
+from ._log import RESULTS_FILE, ResultsLog, RunRecord, now, read_results, run_header, write_results
 from ._markdown import render_markdown
 from ._merge import merge_records
 from ._model import VERDICT_ORDER, build_report, cell_verdict, strip_volatile
@@ -37,6 +37,7 @@ __all__ = [
     "exit_explanation",
     "load_report",
     "merge_records",
+    "now",
     "read_results",
     "render_github_summary",
     "render_junit",

@@ -2,7 +2,7 @@
 
 from ._baseline import Baseline, BaselineEntry, load_baseline
 from ._requests import build_request, curl_command, endpoint_request, request_url
-from ._results import CaseResult, Mode, Verdict, verdict_for
+from ._results import CaseResult, Mode, Verdict, timings_of, verdict_for
 from ._run import Runner, RunSettings, Shard, endpoint_redactor, failure_findings, first_difference, record_command, selected_findings
 
 __all__ = [
@@ -24,5 +24,6 @@ __all__ = [
     "record_command",
     "request_url",
     "selected_findings",
+    "timings_of",
     "verdict_for",
 ]
