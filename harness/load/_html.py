@@ -116,12 +116,14 @@ def _histogram(summary: dict[str, Any]) -> str:
             f'<rect class="bar" x="{x0:.1f}" y="{TOP + plot_h - height:.1f}" width="{max(x1 - x0 - 1, 1):.1f}" height="{height:.1f}" fill="#4a90c2">'
             f"<title>{_e(tip)}</title></rect>"
         )
-    for name in ("p50", "p95", "p99"):
+    for row, name in enumerate(("p50", "p95", "p99")):
         value = total.get(name)
         if value:
             x = min(max(x_of(value), LEFT), W - RIGHT)
             parts.append(f'<line class="mark-{name}" x1="{x:.1f}" x2="{x:.1f}" y1="{TOP}" y2="{TOP + plot_h}" stroke="{COLOURS[name]}" stroke-width="2" stroke-dasharray="4 3"/>')
-            parts.append(f'<text x="{x + 3:.1f}" y="{TOP + 12}" style="fill:{COLOURS[name]}">{name} {value:.3g}</text>')
+            # Labels on three rows (percentiles are often close together), left of the line near the right edge.
+            anchor, dx = ("end", -4) if x > W - RIGHT - 90 else ("start", 4)
+            parts.append(f'<text x="{x + dx:.1f}" y="{TOP + 12 + 13 * row}" text-anchor="{anchor}" style="fill:{COLOURS[name]}">{name} {value:.3g} ms</text>')
     parts.append(f'<text x="{LEFT + plot_w / 2}" y="{H - 6}" text-anchor="middle">total time per answer, ms (log scale)</text>')
     return _svg("latency-histogram", "histogram of total answer times", parts)
 

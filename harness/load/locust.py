@@ -39,7 +39,7 @@ from locust.runners import LocalRunner, MasterRunner, WorkerRunner
 
 from ..cases import bundled_cases_dir, load_cases, select_cases
 from ..endpoints import adhoc_endpoint, bundled_endpoints, find_config, load_config, make_auth
-from ..errors import UsageError
+from ..errors import InputError, UsageError
 from ..runner import endpoint_redactor
 from ..transport import Limits, LiveTransport
 from ..validators import rule_ids
@@ -49,6 +49,7 @@ __all__ = ["AnswerFailed", "ConformanceUser", "SPENT_MESSAGE"]
 
 # Locust logs at INFO; httpx would add a line per request to it.
 logging.getLogger("httpx").setLevel(logging.WARNING)
+_log = logging.getLogger("chat-conformance")
 
 SPENT_MESSAGE = "chat-conformance-spent"
 """A worker tells the master that it has sent its --cc-requests and every answer is counted."""
@@ -135,6 +136,12 @@ class _Target:
         if self.budget is not None and self.claimed >= self.budget and self.in_flight == 0:
             runner = self.environment.runner
             if isinstance(runner, WorkerRunner):
+                # Statistics first, then the news: both go down the same connection in order, so the
+                # master has every answer counted when it hears that this worker is done. (The
+                # master's quit also asks for final statistics, but waits only half a second.)
+                send_stats = getattr(runner, "_send_stats", None)
+                if send_stats is not None:
+                    send_stats()
                 runner.send_message(SPENT_MESSAGE, {"answers": self.claimed})
             elif isinstance(runner, LocalRunner):
                 gevent.spawn(runner.quit)
@@ -175,11 +182,12 @@ class ConformanceUser(User):
     def on_start(self) -> None:
         try:
             self.target = _target(self)
-        except UsageError as error:
-            # A bad option is the same on every user: say it once and stop this process's test.
-            if not getattr(self.environment, "_cc_reported", False):
-                self.environment._cc_reported = True
-                self.environment.events.user_error.fire(user_instance=self, exception=error, tb=error.__traceback__)
+        except InputError as error:
+            # A bad option or case file is the same for every user: say it once, end this process
+            # with exit code 2 (the harness's code for bad input), as `chat-conformance load` would.
+            if self.environment.process_exit_code is None:
+                self.environment.process_exit_code = 2
+                _log.error("chat-conformance: error: %s", error)
                 gevent.spawn(self.environment.runner.quit)
             raise StopUser() from None
         self.transport = self.target.transport()
