@@ -1,6 +1,6 @@
 """`chat-conformance load` against a loopback server that streams 40 chunks per answer, 2 ms apart:
 
-    python benchmarks/load.py [--seconds 20] [--concurrency 16]     judged vs --judge none
+    python benchmarks/load.py [--seconds 20] [--concurrency 16] [--gap-ms 2]   judged vs --judge none
     python benchmarks/load.py --memory 600                           RSS over a long judged run
 
 The server is a separate process (asyncio, TCP_NODELAY, keep-alive), so on two cores the harness
@@ -75,7 +75,7 @@ async def _serve_connection(reader: asyncio.StreamReader, writer: asyncio.Stream
             await reader.readexactly(length)
             writer.write(head)
             for number, piece in enumerate(pieces):
-                if number:
+                if number and GAP:
                     await asyncio.sleep(GAP)
                 writer.write(piece)
                 await writer.drain()
@@ -87,7 +87,9 @@ async def _serve_connection(reader: asyncio.StreamReader, writer: asyncio.Stream
         writer.close()
 
 
-def serve(port_file: Path) -> None:
+def serve(port_file: Path, gap: float) -> None:
+    global GAP
+    GAP = gap
     pieces = _pieces()
 
     async def main() -> None:
@@ -102,10 +104,13 @@ def serve(port_file: Path) -> None:
 class Server:
     """The streaming server in its own process."""
 
+    def __init__(self, gap: float = GAP):
+        self.gap = gap
+
     def __enter__(self) -> Server:
         self.folder = Path(tempfile.mkdtemp(prefix="load-bench-"))
         port_file = self.folder / "port"
-        self.process = subprocess.Popen([sys.executable, __file__, "--serve", str(port_file)])
+        self.process = subprocess.Popen([sys.executable, __file__, "--serve", str(port_file), "--gap-ms", str(self.gap * 1000)])
         deadline = time.monotonic() + 10
         while not port_file.is_file() or not port_file.read_text():
             if time.monotonic() > deadline:
@@ -160,15 +165,15 @@ def load(url: str, folder: Path, *args: str, samples: dict[float, float] | None 
     return summary
 
 
-def bench_ratio(seconds: float, concurrency: int) -> None:
-    with Server() as server, tempfile.TemporaryDirectory() as tmp:
+def bench_ratio(seconds: float, concurrency: int, gap: float) -> None:
+    with Server(gap) as server, tempfile.TemporaryDirectory() as tmp:
         figures = {}
         for judge in ("full", "none"):
             summary = load(server.url, Path(tmp) / judge, "--concurrency", str(concurrency), "--duration", str(seconds), "--judge", judge)
             figures[judge] = summary
         full, none = figures["full"], figures["none"]
         rate_full, rate_none = full["throughput"]["answers_per_s"], none["throughput"]["answers_per_s"]
-        print(f"load --concurrency {concurrency}, {seconds:g} s each, {CHUNKS} chunks per answer {GAP * 1000:g} ms apart, {os.cpu_count()} cores")
+        print(f"load --concurrency {concurrency}, {seconds:g} s each, {CHUNKS} chunks per answer {gap * 1000:g} ms apart, {os.cpu_count()} cores")
         print(f"{'':14}{'answers/s':>11}{'chunks/s':>11}{'failed':>8}{'total p50':>11}{'total p99':>11}")
         for name, summary in (("judged (full)", full), ("--judge none", none)):
             t, latency = summary["throughput"], summary["latency_ms"]["total"]
@@ -202,15 +207,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=20.0, help="length of each load run in the ratio benchmark")
     parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--gap-ms", type=float, default=GAP * 1000, help="milliseconds between the server's chunks (0: as fast as it can)")
     parser.add_argument("--memory", type=float, metavar="SECONDS", help="run one judged load this long and report RSS at 60 s and at the end")
     parser.add_argument("--serve", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
-        serve(args.serve)
+        serve(args.serve, args.gap_ms / 1000)
     elif args.memory:
         bench_memory(args.memory, args.concurrency)
     else:
-        bench_ratio(args.seconds, args.concurrency)
+        bench_ratio(args.seconds, args.concurrency, args.gap_ms / 1000)
 
 
 if __name__ == "__main__":
