@@ -219,6 +219,7 @@ class LoadStats:
             "latency_ms": {name: histogram.summary() for name, histogram in self.latency.items()},
             "throughput": {
                 "elapsed_s": round(elapsed, 3),
+                "requests_per_s": round(self.requests / elapsed, 2) if elapsed > 0 else None,
                 "answers_per_s": round(self.completed / elapsed, 2) if elapsed > 0 else None,
                 "chunks_per_s": round(self.chunks / elapsed, 1) if elapsed > 0 else None,
                 "chunks": self.chunks,
