@@ -6,6 +6,7 @@ sent, so a typo in a case never turns into a confusing verdict.
 
 from __future__ import annotations
 
+import fnmatch
 import json
 from collections.abc import Collection, Iterable, Sequence
 from functools import cache
@@ -21,7 +22,7 @@ from ..errors import CaseError
 from ._model import Case, Expect, Source, Step
 from ._render import is_known_placeholder, iter_placeholders, iter_step_refs
 
-__all__ = ["RECORDINGS_DIRNAME", "bundled_cases_dir", "case_files", "load_case_file", "load_cases"]
+__all__ = ["RECORDINGS_DIRNAME", "bundled_cases_dir", "case_files", "load_case_file", "load_cases", "select_cases"]
 
 RECORDINGS_DIRNAME = "recordings"
 # Credentials belong to the endpoint config (and are redacted); a case file is shared and committed.
@@ -177,3 +178,15 @@ def load_cases(directories: Sequence[Path] | Iterable[Path], *, known_rules: Col
             seen[case.id] = path
             cases.append(case)
     return cases
+
+
+def select_cases(cases: Iterable[Case], *, ids: Sequence[str] = (), tags: Sequence[str] = (), features: Sequence[str] = ()) -> list[Case]:
+    """The cases whose id matches one of the `ids` globs, that carry one of the `tags`, and whose
+    feature matches one of the `features` globs (an empty filter lets every case through)."""
+    return [
+        case
+        for case in cases
+        if (not ids or any(fnmatch.fnmatchcase(case.id, g) for g in ids))
+        and (not tags or any(t in case.tags for t in tags))
+        and (not features or any(fnmatch.fnmatchcase(case.feature, f) for f in features))
+    ]

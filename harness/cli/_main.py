@@ -8,7 +8,6 @@ Exit codes, the same for every command:
 
 from __future__ import annotations
 
-import fnmatch
 import json
 import os
 import sys
@@ -18,19 +17,20 @@ from pathlib import Path
 import click
 
 from .._version import __version__
-from ..cases import Case, bundled_cases_dir, load_cases
+from ..cases import Case
 from ..endpoints import Endpoint, bundled_endpoints, endpoint_kinds, find_config, load_config
 from ..errors import UsageError, did_you_mean
 from ..report import RESULTS_FILE, ResultsLog, exit_explanation, report_files, reporters, run_header, write_reports
 from ..runner import CaseResult, Mode, Runner, RunSettings, Verdict, build_request, curl_command, load_baseline
-from ..transport import Limits
 from ..validators import Severity, registry, resolve_rule_selection, rule_ids
 from ._check import check
 from ._clients import clients, clients_option, selected_clients
 from ._diff import diff, report
 from ._fuzz import fuzz
+from ._load import load
+from ._merge import merge
 from ._options import LazyHelpOption
-from ._select import endpoint_options, select_endpoints
+from ._select import case_options, endpoint_options, filter_cases, limit_options, limits_from, load_case_dirs, parse_shard, select_endpoints, shard_option
 from ._errors import EXIT_FINDINGS, EXIT_INTERRUPTED, EXIT_OK, handle_input_errors
 
 __all__ = ["main", "cli"]
@@ -43,45 +43,6 @@ def _console(stderr: bool = False):
     # COLUMNS (set by the user, or a CI that knows its log width) wins; rich reads it when width is None.
     width = None if stream.isatty() or os.environ.get("COLUMNS", "").isdigit() else 200
     return Console(file=stream, width=width, no_color="NO_COLOR" in os.environ or None, highlight=False)
-
-
-# -- shared option groups ------------------------------------------------------------------------
-
-
-def _case_options(func):
-    func = click.option(
-        "--cases",
-        "case_dirs",
-        multiple=True,
-        type=click.Path(path_type=Path),
-        help="A folder of case YAML files, added to the bundled cases (repeatable). Its recordings live in DIR/recordings/.",
-    )(func)
-    func = click.option("--no-bundled-cases", is_flag=True, help="Use only the --cases folders.")(func)
-    func = click.option("--case", "case_globs", multiple=True, metavar="GLOB", help="Only cases whose id matches (repeatable).")(func)
-    func = click.option("--tag", "tags", multiple=True, help="Only cases with this tag (repeatable).")(func)
-    func = click.option("--feature", "features", multiple=True, metavar="GLOB", help="Only cases whose feature matches (repeatable).")(func)
-    return func
-
-
-def _load_cases(case_dirs: Sequence[Path], no_bundled: bool) -> list[Case]:
-    directories = ([] if no_bundled else [bundled_cases_dir()]) + list(case_dirs)
-    if not directories:
-        raise UsageError("--no-bundled-cases needs at least one --cases DIR")
-    return load_cases(directories, known_rules=rule_ids())
-
-
-def _filter_cases(cases: list[Case], globs: Sequence[str], tags: Sequence[str], features: Sequence[str]) -> list[Case]:
-    chosen = [
-        case
-        for case in cases
-        if (not globs or any(fnmatch.fnmatchcase(case.id, g) for g in globs))
-        and (not tags or any(t in case.tags for t in tags))
-        and (not features or any(fnmatch.fnmatchcase(case.feature, f) for f in features))
-    ]
-    if not chosen:
-        asked = " ".join([*(f"--case {g}" for g in globs), *(f"--tag {t}" for t in tags), *(f"--feature {f}" for f in features)])
-        raise UsageError(f"no case matches {asked} (see `chat-conformance list`)")
-    return chosen
 
 
 # -- commands ------------------------------------------------------------------------------------
@@ -104,7 +65,7 @@ def cli() -> None:
 
 
 @cli.command()
-@_case_options
+@case_options
 @endpoint_options
 @click.option(
     "--mode",
@@ -122,12 +83,7 @@ def cli() -> None:
 @click.option("--quiet", "-q", is_flag=True, help="Print only failing results and the closing lines.")
 @click.option("--verbose", "-v", is_flag=True, help="Print every finding of every result in full (with evidence), and the skipped cases.")
 @click.option("--show-skips", is_flag=True, help="List skipped cases one by one (by default they are counted per endpoint).")
-@click.option("--connect-timeout", type=float, default=Limits.connect_timeout, show_default=True, help="Seconds to wait for a connection.")
-@click.option("--read-timeout", type=float, default=Limits.read_timeout, show_default=True, help="Longest silence between two reads, in seconds.")
-@click.option("--total-timeout", type=float, default=Limits.total_timeout, show_default=True, help="Longest one response (a whole stream included) may take, in seconds.")
-@click.option("--retries", type=click.IntRange(0, 10), default=Limits.retries, show_default=True, help="Retries after a 429 or 503 (honouring Retry-After).")
-@click.option("--backoff-cap", type=float, default=Limits.backoff_cap, show_default=True, help="Longest wait before a retry, in seconds, also when Retry-After asks for more.")
-@click.option("--max-response-mb", type=float, default=Limits.max_response_bytes / 2**20, show_default=True, help="Largest response body read, in MiB.")
+@limit_options
 @click.option(
     "--report-dir",
     cls=LazyHelpOption,
@@ -145,6 +101,7 @@ def cli() -> None:
     show_default=True,
     help="Cases in flight at once in live and record modes (an endpoint's max_concurrency and requests_per_second still apply). Results keep their order.",
 )
+@shard_option
 @handle_input_errors
 def run(**params) -> None:
     """Run cases against endpoints and print a verdict per case × endpoint.
@@ -160,6 +117,7 @@ def run(**params) -> None:
       chat-conformance run --mode record --endpoint my-gemini --case 'gemini-*'
     """
     mode = Mode(params["mode"])
+    shard = parse_shard(params["shard"])
     try:
         rules = resolve_rule_selection(
             _split(params["checks"]) or None,
@@ -167,16 +125,9 @@ def run(**params) -> None:
         )
     except ValueError as error:
         raise UsageError(str(error)) from None
-    cases = _filter_cases(_load_cases(params["case_dirs"], params["no_bundled_cases"]), params["case_globs"], params["tags"], params["features"])
+    cases = filter_cases(load_case_dirs(params["case_dirs"], params["no_bundled_cases"]), params["case_globs"], params["tags"], params["features"])
     endpoints = select_endpoints(params, mode)
-    limits = Limits(
-        connect_timeout=params["connect_timeout"],
-        read_timeout=params["read_timeout"],
-        total_timeout=params["total_timeout"],
-        retries=params["retries"],
-        backoff_cap=params["backoff_cap"],
-        max_response_bytes=int(params["max_response_mb"] * 2**20),
-    )
+    limits = limits_from(params)
     baseline = load_baseline(params["baseline"], known_rules=set(rule_ids())) if params["baseline"] else None
     clients = selected_clients(params["clients_choice"])
     settings = RunSettings(
@@ -187,9 +138,12 @@ def run(**params) -> None:
         repeat=params["repeat"],
         concurrency=params["concurrency"],
         clients=clients,
+        shard=shard,
     )
     report_dir: Path = params["report_dir"]
-    header = run_header(mode, cases, endpoints, repeat=params["repeat"], baseline=str(params["baseline"]) if baseline else None, clients=clients)
+    header = run_header(
+        mode, cases, endpoints, repeat=params["repeat"], baseline=str(params["baseline"]) if baseline else None, clients=clients, shard=shard
+    )
     log = ResultsLog(report_dir, header)
     results: list[CaseResult] = []
 
@@ -234,7 +188,10 @@ def _split(values: Sequence[str]) -> list[str]:
 
 
 def _run_with_progress(settings: RunSettings, cases: list[Case], endpoints: list[Endpoint], *, quiet: bool, on_result) -> list[CaseResult]:
-    total = len(cases) * len(endpoints) * settings.repeat
+    pairs = len(cases) * len(endpoints)
+    if settings.shard is not None:
+        pairs = len(settings.shard.pick(range(pairs)))
+    total = pairs * settings.repeat
     console = _console(stderr=True)
     if quiet or not console.is_terminal or settings.mode is Mode.REPLAY and total < 200:
         with Runner(settings, on_result=on_result) as runner:
@@ -271,7 +228,7 @@ def _print_results(results: list[CaseResult], output_format: str, quiet: bool, v
 
 @cli.command(name="list")
 @click.argument("what", type=click.Choice(["cases", "endpoints", "kinds", "all"]), default="all")
-@_case_options
+@case_options
 @click.option("--config", type=click.Path(path_type=Path), help="Endpoint config file (default: ./chat-conformance.yaml if present).")
 @handle_input_errors
 def list_command(what: str, **params) -> None:
@@ -280,9 +237,9 @@ def list_command(what: str, **params) -> None:
     from rich.table import Table
 
     if what in ("cases", "all"):
-        cases = _load_cases(params["case_dirs"], params["no_bundled_cases"])
+        cases = load_case_dirs(params["case_dirs"], params["no_bundled_cases"])
         if params["case_globs"] or params["tags"] or params["features"]:
-            cases = _filter_cases(cases, params["case_globs"], params["tags"], params["features"])
+            cases = filter_cases(cases, params["case_globs"], params["tags"], params["features"])
         table = Table(title=f"{len(cases)} cases", title_justify="left", header_style="bold")
         for column in ("case", "feature", "applies to", "source"):
             table.add_column(column, overflow="fold", no_wrap=column == "case")
@@ -320,7 +277,7 @@ def list_command(what: str, **params) -> None:
 @handle_input_errors
 def show(case_id: str, endpoint_name: str | None, config: Path | None, case_dirs: tuple[Path, ...], no_bundled_cases: bool) -> None:
     """Show the exact request(s) a case sends to an endpoint, also as a curl command."""
-    cases = {case.id: case for case in _load_cases(case_dirs, no_bundled_cases)}
+    cases = {case.id: case for case in load_case_dirs(case_dirs, no_bundled_cases)}
     if case_id not in cases:
         raise UsageError(f"no case {case_id!r}{did_you_mean(case_id, cases)} (`chat-conformance list cases` lists them)")
     case = cases[case_id]
@@ -387,6 +344,8 @@ cli.add_command(diff)
 cli.add_command(report)
 
 cli.add_command(fuzz)
+cli.add_command(load)
+cli.add_command(merge)
 cli.add_command(clients)
 
 

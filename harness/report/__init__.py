@@ -5,8 +5,9 @@ from ._builtin import HtmlReporter, JsonReporter, JUnitReporter, MarkdownReporte
 from ._github import PER_RULE, STEP_SUMMARY_ENV, SUMMARY_BUDGET, GitHubSummaryReporter, render_github_summary
 from ._diff import ReportDiff, diff_reports, load_report
 from ._junit import render_junit
-from ._log import RESULTS_FILE, ResultsLog, RunRecord, read_results, run_header
+from ._log import RESULTS_FILE, ResultsLog, RunRecord, now, read_results, run_header, write_results
 from ._markdown import render_markdown
+from ._merge import merge_records
 from ._model import VERDICT_ORDER, build_report, cell_verdict, strip_volatile
 from ._reporter import Reporter, report_files, reporters, unregister_reporter
 from ._rules_doc import declared_findings, rule_to_json, rules_markdown
@@ -35,6 +36,8 @@ __all__ = [
     "diff_reports",
     "exit_explanation",
     "load_report",
+    "merge_records",
+    "now",
     "read_results",
     "render_github_summary",
     "render_junit",
@@ -50,4 +53,5 @@ __all__ = [
     "unregister_reporter",
     "write_atomic",
     "write_reports",
+    "write_results",
 ]

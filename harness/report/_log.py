@@ -25,7 +25,7 @@ from ..runner import CaseResult, Mode, endpoint_redactor
 from ..validators import registry
 from ._rules_doc import rule_to_json
 
-__all__ = ["RESULTS_FILE", "LOG_FORMAT", "ResultsLog", "RunRecord", "read_results", "run_header", "now"]
+__all__ = ["RESULTS_FILE", "LOG_FORMAT", "ResultsLog", "RunRecord", "read_results", "run_header", "now", "write_results"]
 
 RESULTS_FILE = "results.jsonl"
 LOG_FORMAT = 1
@@ -53,8 +53,11 @@ def run_header(
     repeat: int = 1,
     baseline: str | None = None,
     clients: Sequence[str] = (),
+    shard: object | None = None,
 ) -> dict[str, Any]:
-    """What a report needs to know besides the results: versions, endpoints, cases, rules."""
+    """What a report needs to know besides the results: versions, endpoints, cases, rules. A shard
+    (`run --shard 2/3`) lists every selected case and endpoint, the whole run's, and names itself,
+    so `chat-conformance merge` can check that the shards it joins make one whole run."""
     return {
         "type": "run",
         "format": LOG_FORMAT,
@@ -64,6 +67,7 @@ def run_header(
         "started": now(),
         "repeat": repeat,
         "baseline": baseline,
+        **({"shard": str(shard)} if shard is not None else {}),
         "endpoints": [
             {"name": e.name, "kind": e.kind, "profile": e.effective_profile, "model": e.model, "url": endpoint_redactor(e).url(chat_completions_url(e))}
             for e in endpoints
@@ -85,11 +89,16 @@ def run_header(
 
 
 class ResultsLog:
-    """Appends to `<report_dir>/results.jsonl`, one flushed line per result."""
+    """Appends to `<report_dir>/results.jsonl`, one flushed line per result.
 
-    def __init__(self, report_dir: Path, header: dict[str, Any]):
+    Each line is also fsynced by default, so a power cut keeps it too. `durable=False` (load runs,
+    hundreds of answers a second) only flushes each line to the operating system, which still
+    keeps it when the process is killed."""
+
+    def __init__(self, report_dir: Path, header: dict[str, Any], *, durable: bool = True):
         report_dir.mkdir(parents=True, exist_ok=True)
         self.path = report_dir / RESULTS_FILE
+        self.durable = durable
         # Appended to as results come, so not written atomically; open() creates it 0o666 less the
         # umask, the same mode as the reports write_atomic writes beside it.
         self._handle = self.path.open("w", encoding="utf-8")
@@ -98,14 +107,16 @@ class ResultsLog:
     def _write(self, record: dict[str, Any]) -> None:
         self._handle.write(json.dumps(record, ensure_ascii=False) + "\n")
         self._handle.flush()
-        os.fsync(self._handle.fileno())
+        if self.durable:
+            os.fsync(self._handle.fileno())
 
-    def append(self, result: CaseResult) -> None:
-        self._write({"type": "result", **result.to_json()})
+    def append(self, result: CaseResult, extra: dict[str, Any] | None = None) -> None:
+        """One result line; `extra` adds fields of its own (a load run's answer number, status...)."""
+        self._write({"type": "result", **result.to_json(), **(extra or {})})
 
-    def close(self, *, interrupted: bool = False) -> None:
+    def close(self, *, interrupted: bool = False, finished: str | None = None) -> None:
         if not self._handle.closed:
-            self._write({"type": "end", "finished": now(), "interrupted": interrupted})
+            self._write({"type": "end", "finished": finished or now(), "interrupted": interrupted})
             self._handle.close()
 
 
@@ -152,3 +163,12 @@ def read_results(path: Path) -> RunRecord:
         raise RecordingError("not a results file (no run header)", path=path, line=1)
     record.damaged_lines = damaged
     return record
+
+
+def write_results(report_dir: Path, record: RunRecord) -> Path:
+    """`report_dir/results.jsonl` holding `record` (a merged run, say), end line included."""
+    log = ResultsLog(report_dir, record.header)
+    for result in record.results:
+        log.append(result)
+    log.close(interrupted=record.interrupted, finished=(record.end or {}).get("finished"))
+    return log.path

@@ -2,8 +2,8 @@
 
 from ._baseline import Baseline, BaselineEntry, load_baseline
 from ._requests import build_request, curl_command, endpoint_request, request_url
-from ._results import CaseResult, Mode, Verdict, verdict_for
-from ._run import Runner, RunSettings, endpoint_redactor, first_difference, record_command
+from ._results import CaseResult, Mode, Verdict, timings_of, verdict_for
+from ._run import Runner, RunSettings, Shard, endpoint_redactor, failure_findings, first_difference, record_command, selected_findings
 
 __all__ = [
     "Baseline",
@@ -13,13 +13,17 @@ __all__ = [
     "Mode",
     "RunSettings",
     "Runner",
+    "Shard",
     "Verdict",
     "build_request",
     "curl_command",
     "endpoint_redactor",
     "endpoint_request",
+    "failure_findings",
     "first_difference",
     "record_command",
     "request_url",
+    "selected_findings",
+    "timings_of",
     "verdict_for",
 ]

@@ -49,7 +49,7 @@ if TYPE_CHECKING:
     from ..transport import Transport
     from ..validators import ClientPanel
 
-__all__ = ["RunSettings", "Runner", "endpoint_redactor", "record_command", "first_difference"]
+__all__ = ["RunSettings", "Runner", "Shard", "endpoint_redactor", "failure_findings", "record_command", "first_difference", "selected_findings"]
 
 
 def _runner_finding(rule_id: str, message: str, *, code: str | None = None, location: Location | None = None, evidence: str | None = None) -> Finding:
@@ -57,7 +57,7 @@ def _runner_finding(rule_id: str, message: str, *, code: str | None = None, loca
     return registry()[rule_id].make(message, code=code, location=location, evidence=evidence)
 
 
-def _selected(findings: list[Finding], rules: list[str] | None, case: Case) -> list[Finding]:
+def selected_findings(findings: list[Finding], rules: list[str] | None, case: Case) -> list[Finding]:
     """The same filter for every finding, the runner's own included: --checks/--exclude-checks,
     and each step's expect.disable."""
     chosen = None if rules is None else set(rules)
@@ -67,6 +67,37 @@ def _selected(findings: list[Finding], rules: list[str] | None, case: Case) -> l
         for f in findings
         if (chosen is None or f.rule in chosen) and (f.location.step, f.rule) not in disabled and (None, f.rule) not in disabled
     ]
+
+
+@dataclass(frozen=True)
+class Shard:
+    """Shard `index` of `total` (1-based), as `run --shard 2/3` names it: every case × endpoint
+    pair whose position in the run's order is `index - 1` modulo `total`. Deterministic (the
+    order is the selection's), even (shard sizes differ by at most one), and a slow endpoint or
+    feature, whose pairs sit together in that order, is spread over every shard."""
+
+    index: int
+    total: int
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.index <= self.total:
+            raise ValueError(f"shard {self.index}/{self.total}: give i/n with 1 <= i <= n")
+
+    @classmethod
+    def parse(cls, text: str) -> Shard:
+        index, sep, total = text.partition("/")
+        if not sep or not index.strip().isdigit() or not total.strip().isdigit():
+            raise ValueError(f"shard {text!r}: give i/n, e.g. 2/3")
+        return cls(int(index), int(total))
+
+    def holds(self, position: int) -> bool:
+        return position % self.total == self.index - 1
+
+    def pick(self, items: Sequence[Any]) -> list[Any]:
+        return [item for position, item in enumerate(items) if self.holds(position)]
+
+    def __str__(self) -> str:
+        return f"{self.index}/{self.total}"
 
 
 @dataclass
@@ -88,6 +119,8 @@ class RunSettings:
     clients: tuple[str, ...] = ()
     """Real clients to run on every answer (harness.clients names); none by default, the CLI picks
     every installed one. Their outcomes weigh the findings (see harness.validators)."""
+    shard: Shard | None = None
+    """Run only this shard of the case × endpoint pairs (`chat-conformance merge` joins the shards)."""
 
 
 def endpoint_redactor(endpoint: Endpoint) -> Redactor:
@@ -145,6 +178,8 @@ class Runner:
         concurrency: each is handed to `on_result` as soon as it and all before it are done."""
         self.prepare(endpoints)
         pairs = [(case, endpoint) for endpoint in endpoints for case in cases]
+        if self.settings.shard is not None:
+            pairs = self.settings.shard.pick(pairs)
         workers = self.settings.concurrency if self.settings.mode is not Mode.REPLAY else 1
         try:
             if workers > 1 and len(pairs) > 1:
@@ -329,7 +364,7 @@ class Runner:
             for variant, variant_request in variants:
                 exchange = transport.send(variant.name, variant_request)
                 exchanges.append(exchange)
-                findings.extend(_failure_findings(exchange))
+                findings.extend(failure_findings(exchange))
                 judgement = judge_exchange(
                     exchange,
                     variant,
@@ -355,7 +390,7 @@ class Runner:
 
                 findings.extend(compare_stream_and_json(streamed, plain, step=step.name, forced_tool=forced))
         transport.finish()
-        findings = _selected(findings, self.settings.rules, case)
+        findings = selected_findings(findings, self.settings.rules, case)
         return CaseResult(
             **base,
             verdict=verdict_for(findings),
@@ -405,7 +440,8 @@ def _flipped(step: Step, request: HTTPRequest) -> tuple[Step, HTTPRequest]:
     return Step(name=name, body=body, headers=step.headers, expect=expect), flipped_request
 
 
-def _failure_findings(exchange: Exchange) -> list[Finding]:
+def failure_findings(exchange: Exchange) -> list[Finding]:
+    """transport.failure findings for the attempts of `exchange` that got no (complete) answer."""
     from ..transport import RESENT_AFTER_CLOSE
 
     findings = []

@@ -13,6 +13,9 @@ from ._redact import REDACTED, SECRET_HEADERS, Redactor
 
 _LAZY = {
     "perform": "._http",
+    "keep_body": "._http",
+    "BodyReader": "._http",
+    "StepBodyReader": "._live",
     "RETRY_STATUSES": "._live",
     "RESENT_AFTER_CLOSE": "._live",
     "LiveTransport": "._live",
@@ -35,7 +38,9 @@ __all__ = [
     "RESENT_AFTER_CLOSE",
     "RETRY_STATUSES",
     "SECRET_HEADERS",
+    "StepBodyReader",
     "Attempt",
+    "BodyReader",
     "Cassette",
     "Exchange",
     "HTTPRequest",
@@ -51,6 +56,7 @@ __all__ = [
     "cassette_path",
     "cassette_to_yaml",
     "first_difference",
+    "keep_body",
     "new_client",
     "perform",
     "read_cassette",

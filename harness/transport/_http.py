@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import ssl
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import httpx
 
 from ._exchange import Attempt, HTTPRequest, HTTPResponse, TransportFailure
 from ._limits import Limits
 
-__all__ = ["ReplayedFailure", "perform"]
+__all__ = ["BodyReader", "ReplayedFailure", "keep_body", "perform"]
 
 
 class ReplayedFailure(Exception):
@@ -51,19 +51,63 @@ def _failure_from(exc: BaseException, limits: Limits) -> TransportFailure:
     return TransportFailure("transport", f"{type(exc).__name__}: {text}")
 
 
+BodyReader = Callable[[Attempt, Iterator[tuple[float, bytes]]], None]
+"""Reads an answer's body: given the attempt (status and headers already set) and its chunks as
+(seconds since the request was sent, bytes) in arrival order. The iterator ends early, with
+`attempt.failure` set, when the connection fails or a limit is reached; it never raises for
+anything the server does."""
+
+
+def keep_body(attempt: Attempt, chunks: Iterator[tuple[float, bytes]]) -> None:
+    """The default reader: keep every chunk and its arrival offset on the response."""
+    response = attempt.response
+    assert response is not None
+    for elapsed, chunk in chunks:
+        response.chunks.append(chunk)
+        response.offsets.append(elapsed)
+
+
+def _timed_chunks(answer: httpx.Response, attempt: Attempt, limits: Limits, clock: Callable[[], float], start: float) -> Iterator[tuple[float, bytes]]:
+    received = 0
+    try:
+        for chunk in answer.iter_bytes():
+            elapsed = clock() - start
+            received += len(chunk)
+            # The chunk that crosses a limit is still handed over (it arrived), then reading stops.
+            yield elapsed, chunk
+            if received > limits.max_response_bytes:
+                attempt.failure = TransportFailure(
+                    "too-large", f"response exceeded {limits.max_response_bytes} bytes; reading stopped", "raise --max-response-mb"
+                )
+                return
+            if elapsed > limits.total_timeout:
+                attempt.failure = TransportFailure(
+                    "timeout-total", f"response still going after {limits.total_timeout:g}s; reading stopped", "raise --total-timeout"
+                )
+                return
+    except (httpx.HTTPError, ReplayedFailure, ssl.SSLError, OSError) as exc:
+        attempt.failure = _failure_from(exc, limits)
+
+
 def perform(
     client: httpx.Client,
     request: HTTPRequest,
     limits: Limits,
     clock: Callable[[], float] = time.monotonic,
+    *,
+    read_body: BodyReader = keep_body,
 ) -> Attempt:
-    """Send `request` and read the answer chunk by chunk, never raising for anything the server does."""
+    """Send `request` and read the answer chunk by chunk, never raising for anything the server does.
+
+    `read_body` decides what becomes of the body once status and headers are known: by default it
+    is kept on the response; `chat-conformance load` judges a stream as it arrives instead, so a
+    long answer is never held whole."""
     attempt = Attempt(request=request)
     start = clock()
     timeout = httpx.Timeout(limits.read_timeout, connect=limits.connect_timeout)
     try:
         with client.stream(request.method, request.url, headers=request.headers, content=request.body, timeout=timeout) as answer:
-            response = HTTPResponse(
+            attempt.response = HTTPResponse(
                 status=answer.status_code,
                 headers=[(k.decode("latin-1"), v.decode("latin-1")) for k, v in answer.headers.raw],
                 reason=answer.reason_phrase,
@@ -71,23 +115,7 @@ def perform(
                 headers_at=clock() - start,
                 content_encoding=answer.headers.get("content-encoding"),
             )
-            attempt.response = response
-            received = 0
-            for chunk in answer.iter_bytes():
-                elapsed = clock() - start
-                response.chunks.append(chunk)
-                response.offsets.append(elapsed)
-                received += len(chunk)
-                if received > limits.max_response_bytes:
-                    attempt.failure = TransportFailure(
-                        "too-large", f"response exceeded {limits.max_response_bytes} bytes; reading stopped", "raise --max-response-mb"
-                    )
-                    break
-                if elapsed > limits.total_timeout:
-                    attempt.failure = TransportFailure(
-                        "timeout-total", f"response still going after {limits.total_timeout:g}s; reading stopped", "raise --total-timeout"
-                    )
-                    break
+            read_body(attempt, _timed_chunks(answer, attempt, limits, clock, start))
     except (httpx.HTTPError, ReplayedFailure, ssl.SSLError, OSError) as exc:
         attempt.failure = _failure_from(exc, limits)
     return attempt

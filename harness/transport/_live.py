@@ -5,17 +5,18 @@ from __future__ import annotations
 import email.utils
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from functools import partial
 from typing import Protocol
 
 import httpx
 
 from .._version import __version__
 from ._exchange import Attempt, Exchange, HTTPRequest, TransportFailure
-from ._http import Limits, perform
+from ._http import Limits, keep_body, perform
 from ._redact import Redactor
 
-__all__ = ["Transport", "LiveTransport", "RateLimiter", "RESENT_AFTER_CLOSE", "RETRY_STATUSES", "new_client"]
+__all__ = ["Transport", "LiveTransport", "RateLimiter", "RESENT_AFTER_CLOSE", "RETRY_STATUSES", "StepBodyReader", "new_client"]
 
 RETRY_STATUSES = (429, 503)
 USER_AGENT = f"chat-conformance/{__version__}"
@@ -30,6 +31,10 @@ class Transport(Protocol):
         """After a case's last step; a replay raises RecordingMismatch for steps never asked for."""
 
     def close(self) -> None: ...
+
+
+StepBodyReader = Callable[[Exchange, Attempt, Iterator[tuple[float, bytes]]], None]
+"""A `BodyReader` (see `perform`) that also gets the exchange so far: the attempts before this one."""
 
 
 class AuthLike(Protocol):
@@ -124,8 +129,11 @@ class LiveTransport:
             self.redactor.add(secret)
         return HTTPRequest(request.method, request.url, {**request.headers, **{k.lower(): v for k, v in extra.items()}}, request.body)
 
-    def send(self, step: str, request: HTTPRequest) -> Exchange:
+    def send(self, step: str, request: HTTPRequest, *, read_body: StepBodyReader | None = None) -> Exchange:
+        """All attempts at `request`. `read_body` replaces keeping each body whole (see `perform`);
+        it runs before the attempt is redacted, so what it keeps it must pass through `redactor`."""
         exchange = Exchange(step=step)
+        reader = keep_body if read_body is None else partial(read_body, exchange)
         refreshed = False
         reconnected = False
         retries_left = self.limits.retries
@@ -136,7 +144,7 @@ class LiveTransport:
                 return exchange
             if self.limiter is not None:
                 self.limiter.wait()
-            attempt = perform(self._client, authorized, self.limits)
+            attempt = perform(self._client, authorized, self.limits, read_body=reader)
             self.redactor.attempt(attempt)  # before anything else sees it
             exchange.attempts.append(attempt)
             response = attempt.response

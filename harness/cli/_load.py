@@ -1,0 +1,138 @@
+"""`chat-conformance load`: judged load against one endpoint."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ..errors import UsageError
+from ..runner import Mode
+from ._errors import EXIT_FINDINGS, EXIT_INTERRUPTED, EXIT_OK, handle_input_errors
+from ._select import case_options, endpoint_options, filter_cases, limit_options, limits_from, load_case_dirs, select_endpoints
+
+__all__ = ["load"]
+
+
+@click.command()
+@case_options
+@endpoint_options
+@click.option("--concurrency", type=int, default=4, show_default=True, help="Requests in flight at once.")
+@click.option("--requests", "request_count", type=int, help="Requests to start (a retry is not a new request). Default: 100 unless --duration.")
+@click.option("--duration", type=float, help="Seconds during which requests are started (instead of --requests).")
+@click.option("--rate", type=float, help="Request starts per second, across all workers (default: as fast as answers come back).")
+@click.option("--judge", type=click.Choice(["full", "none"]), default="full", show_default=True, help="none: send the same load unjudged, to measure what judging costs.")
+@click.option("--drain", type=float, default=10.0, show_default=True, help="After Ctrl-C: seconds the answers in flight get to finish.")
+@limit_options
+@click.option("--report-dir", type=click.Path(path_type=Path), default=Path("reports/load"), show_default=True, help="Where load.json, load.html, results.jsonl and recordings/ go.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress lines; only the summary.")
+@handle_input_errors
+def load(**params: Any) -> None:
+    """Send the selected cases concurrently to one endpoint and judge every answer.
+
+    The cases (--case/--tag/--feature) are used in turn, one request each, by --concurrency
+    workers, for --requests N or --duration S, optionally at --rate R a second. Every answer is
+    judged by every rule as it arrives (streams chunk by chunk, in constant memory), with the
+    rules' own severities; real clients are not run. Multi-step cases are left out (their later
+    steps are built from an earlier answer); the command says which.
+
+    \b
+    Writes to --report-dir: load.json (counts, findings by rule, HTTP statuses, latency
+    percentiles, throughput, a per-second timeline), load.html (the pictures), results.jsonl (a
+    line per answer, as it is known) and recordings/ (the first 5 failing answers of each rule,
+    readable by `chat-conformance check`).
+
+    \b
+    Exit: 0 no answer failed, 1 one did (an error finding), 2 bad input, 130 after Ctrl-C.
+    """
+    from ..endpoints import make_auth
+    from ..load import LOAD_FILE, LoadRun, LoadSettings, plan_cases
+
+    settings = LoadSettings(
+        concurrency=params["concurrency"],
+        requests=params["request_count"],
+        duration=params["duration"],
+        rate=params["rate"],
+        judge=params["judge"] == "full",
+        drain=params["drain"],
+        limits=limits_from(params),
+    )
+    problem = settings.problem()
+    if problem:
+        raise UsageError(problem)
+    if settings.requests is None and settings.duration is None:
+        settings.requests = 100
+    cases = filter_cases(load_case_dirs(params["case_dirs"], params["no_bundled_cases"]), params["case_globs"], params["tags"], params["features"])
+    endpoints = select_endpoints(params, Mode.LIVE)
+    if len(endpoints) != 1:
+        raise UsageError(f"load takes one endpoint; {len(endpoints)} are selected: pick one with --endpoint")
+    (endpoint,) = endpoints
+    if not endpoint.recordable:
+        raise UsageError(f"endpoint {endpoint.name} holds documentation samples, not a server; name a live endpoint")
+    plans, excluded = plan_cases(cases, endpoint)
+    if not plans:
+        why = "; ".join(f"{e['case']}: {e['why']}" for e in excluded[:3])
+        raise UsageError(f"no selected case can be sent to {endpoint.name} under load ({why})")
+    auth = make_auth(endpoint.auth)
+    quiet = params["quiet"]
+    for item in excluded:
+        if not quiet:
+            click.echo(f"left out {item['case']}: {item['why']}", err=True)
+    report_dir: Path = params["report_dir"]
+    run = LoadRun(endpoint, plans, settings, report_dir, auth=auth, excluded=excluded, progress=None if quiet else _progress)
+    if run.concurrency < settings.concurrency:
+        click.echo(f"note: {endpoint.name} allows {run.concurrency} requests in flight (max_concurrency); using that", err=True)
+    summary = run.run()
+    from ..load import write_load_html
+
+    page = write_load_html(summary, report_dir)
+    _print_summary(summary)
+    click.echo(f"reports in {report_dir}/: {LOAD_FILE}, {page.name}, results.jsonl, recordings/", err=True)
+    if run.interrupted:
+        click.echo(f"exit {EXIT_INTERRUPTED}: interrupted; {summary['completed']} answer(s) counted, {summary['abandoned']} abandoned in flight", err=True)
+        sys.exit(EXIT_INTERRUPTED)
+    if summary["failed"]:
+        click.echo(f"exit {EXIT_FINDINGS}: {summary['failed']} of {summary['completed']} answers failed (an error finding)", err=True)
+        sys.exit(EXIT_FINDINGS)
+    click.echo(f"exit {EXIT_OK}: no answer failed", err=True)
+    sys.exit(EXIT_OK)
+
+
+def _progress(snapshot: dict[str, Any]) -> None:
+    seconds = snapshot["seconds"]
+    rate = snapshot["completed"] / seconds if seconds > 0 else 0.0
+    click.echo(f"{seconds:5.0f}s: {snapshot['requests']} sent, {snapshot['completed']} answered, {snapshot['failed']} failed, {rate:.1f} answers/s", err=True)
+
+
+def _ms(summary: dict[str, Any], name: str) -> str:
+    figures = summary["latency_ms"][name]
+    if not figures["count"]:
+        return f"{name.replace('_', ' ')}: -"
+    return f"{name.replace('_', ' ')} p50 {figures['p50']:.1f} p95 {figures['p95']:.1f} p99 {figures['p99']:.1f} ms"
+
+
+def _print_summary(summary: dict[str, Any]) -> None:
+    judged = "" if summary["judged"] else " (not judged: --judge none)"
+    click.echo(
+        f"load {summary['endpoint']['name']}{judged}: {summary['requests']} requests, {summary['completed']} answered, "
+        f"{summary['failed']} failed"
+    )
+    for rule_id, severities in summary["findings_by_rule"].items():
+        click.echo(f"  {rule_id}: " + ", ".join(f"{count} {severity}" for severity, count in severities.items()))
+    statuses = ", ".join(f"{status}: {count}" for status, count in summary["http_status"].items())
+    click.echo(f"  HTTP {statuses}")
+    if summary["transport_failures"]:
+        click.echo("  no answer: " + ", ".join(f"{kind} {count}" for kind, count in summary["transport_failures"].items()))
+    pressure = summary["back_pressure"]
+    if pressure["retried_429"] or pressure["retried_503"]:
+        click.echo(f"  back-pressure: {pressure['retried_429']} × 429, {pressure['retried_503']} × 503 retried ({pressure['with_retry_after']} with Retry-After)")
+    click.echo("  " + "; ".join(_ms(summary, name) for name in ("time_to_first_content", "inter_chunk_gap", "total")))
+    throughput = summary["throughput"]
+    overhead = summary["overhead_per_answer_ms"]
+    line = f"  {throughput['answers_per_s'] or 0:.1f} answers/s, {throughput['chunks_per_s'] or 0:.0f} chunks/s over {throughput['elapsed_s']:.1f}s"
+    if overhead["judging_cpu"]:
+        line += f"; harness CPU per answer: judging {overhead['judging_cpu']['mean']:.2f} ms, accounting {overhead['accounting_cpu']['mean']:.2f} ms"
+        line += f" (server: {overhead['server_total_mean']:.1f} ms an answer)" if overhead["server_total_mean"] is not None else ""
+    click.echo(line)
