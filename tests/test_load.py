@@ -221,13 +221,11 @@ def test_retry_after_is_back_pressure_and_a_retry_is_not_a_new_request(tmp_path,
     assert summary["transport_failures"] == {}
     results = results_of(tmp_path / "out")
     assert Counter(r["attempts"] for r in results) == {1: 5, 2: 4}  # every attempt kept
-    if status == 429:
-        assert done.returncode == 0 and summary["failed"] == 0, done.stderr
-    else:
-        # A 503 is a server failure by the rule's registered severity (http.server-error), also
-        # when a retry cured it: the answer counts as failed, and the 503 as back-pressure.
-        assert done.returncode == 1 and summary["failed"] == 4
-        assert summary["findings_by_rule"]["http.server-error"] == {"error": 4}
+    # A 429, or a 503 that says when to come back (Retry-After) and is answered on that retry, is
+    # back-pressure, not a failure: no answer fails (a 503 is noted by http.server-error at info).
+    assert done.returncode == 0 and summary["failed"] == 0, done.stderr
+    if status == 503:
+        assert summary["findings_by_rule"]["http.server-error"] == {"info": 4}
 
 
 def test_rate_spaces_request_starts(tmp_path):

@@ -209,3 +209,25 @@ def test_a_baseline_that_matches_on_prose_or_an_unknown_code_is_refused(tmp_path
           cite: y
     """)
     assert done.returncode == 2 and says in done.stderr and "baseline.yaml:" in done.stderr, done.stderr
+
+
+# -- a 503 that asks to come back later is back-pressure ----------------------------------------------
+
+
+def _attempts(*replies: tuple[int, list]) -> list[Attempt]:
+    return [Attempt(HTTPRequest("POST", "http://x/v1/chat/completions", {}, b"{}"), HTTPResponse(status, headers, chunks=[b"{}"])) for status, headers in replies]
+
+
+@pytest.mark.parametrize(
+    ("replies", "codes"),
+    [
+        ([(503, [("retry-after", "1")]), (200, [("content-type", "application/json")])], {("back-pressure", "info")}),
+        ([(503, []), (200, [("content-type", "application/json")])], {("server-error", "error")}),  # no Retry-After: a failure
+        ([(503, [("retry-after", "1")]), (503, [("retry-after", "1")])], {("server-error", "error")}),  # never answered
+        ([(500, [("retry-after", "1")]), (200, [("content-type", "application/json")])], {("server-error", "error")}),
+    ],
+)
+def test_a_503_cured_by_the_retry_it_asked_for_is_back_pressure(replies, codes):
+    exchange = Exchange("s", _attempts(*replies))
+    findings = judge_exchange(exchange, Step(name="s", body={}, expect=Expect(status="2xx")), request={}).findings
+    assert {(f.code, str(f.severity)) for f in findings if f.rule == "http.server-error"} == codes

@@ -59,15 +59,28 @@ def status_as_expected(ctx: RuleContext):
 
 @rule(
     "http.server-error",
-    findings={"server-error": kind(Severity.ERROR, "an attempt got HTTP 5xx", effect=Effect.SERVER_FAILURE)},
-    rationale="A 5xx is the server failing, even when a retry later succeeded: clients without retries see it.",
-    citation="RFC 9110 §15.6 (5xx: the server failed to fulfil a valid request)",
+    findings={
+        "server-error": kind(Severity.ERROR, "an attempt got HTTP 5xx", effect=Effect.SERVER_FAILURE),
+        "back-pressure": kind(Severity.INFO, "a 503 with Retry-After, cured by the retry it asked for: the server shedding load, not failing"),
+    },
+    rationale=(
+        "A 5xx is the server failing, even when a retry later succeeded: clients without retries see it. A 503 that says "
+        "when to come back (Retry-After) and is answered on that retry is back-pressure, which clients honour."
+    ),
+    citation="RFC 9110 §15.6 (5xx: the server failed to fulfil a valid request), §10.2.3 (Retry-After with 503); openai-python retries 503 honouring Retry-After",
 )
 def no_server_error(ctx: RuleContext):
-    for number, attempt in enumerate(ctx.exchange.attempts, start=1):
-        if attempt.response is not None and attempt.response.status >= 500:
-            cured = " (a retry then succeeded)" if number < len(ctx.exchange.attempts) else ""
-            yield ctx.finding(f"attempt {number} got HTTP {attempt.response.status}{cured}", evidence=_text(attempt.response.body))
+    attempts = ctx.exchange.attempts
+    for number, attempt in enumerate(attempts, start=1):
+        response = attempt.response
+        if response is None or response.status < 500:
+            continue
+        cured = number < len(attempts) and attempts[-1].response is not None and attempts[-1].response.status < 500
+        if response.status == 503 and response.header("retry-after") and cured:
+            yield ctx.finding(f"attempt {number} got HTTP 503 with Retry-After {response.header('retry-after')!r}; the retry was answered", code="back-pressure")
+            continue
+        suffix = " (a retry then succeeded)" if number < len(attempts) else ""
+        yield ctx.finding(f"attempt {number} got HTTP {response.status}{suffix}", evidence=_text(response.body))
 
 
 @rule(
