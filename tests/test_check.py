@@ -154,3 +154,20 @@ def test_text_output_names_rule_severity_and_location(tmp_path: Path):
     path.write_text(seed_stream())
     result = check(str(path), "--profile", "vertex")
     assert "error: tool-calls.index-stable: a tool call's index changes between chunks (×10) [step capture, event 1, /choices/0/delta/tool_calls/0/index]" in result.stdout
+
+
+def test_missing_clients_are_named_on_stderr_and_the_json_stays_clean(tmp_path: Path):
+    """Without the JavaScript clients (an empty cache folder), check judges with the clients it has,
+    names each missing one on stderr with the command that installs it, and keeps stdout pure JSON."""
+    import os
+
+    path = tmp_path / "seed.sse"
+    path.write_text(seed_stream())
+    env = {**os.environ, "CHAT_CONFORMANCE_CACHE": str(tmp_path / "empty-cache")}
+    done = subprocess.run([sys.executable, "-m", "harness", "check", str(path), "--format", "json"], capture_output=True, text=True, timeout=120, env=env)
+    assert done.returncode == 1
+    report = json.loads(done.stdout)  # nothing but the JSON on stdout
+    assert [c["name"] for c in report["exchanges"][0]["clients"]] == ["openai-python", "langchain-openai"]
+    notices = [line for line in done.stderr.splitlines() if "is not installed" in line]
+    assert len(notices) == 2 and all("chat-conformance clients install" in line for line in notices), done.stderr
+    assert {"openai-node", "ai-sdk"} == {line.split("chat-conformance: ")[1].split(" ")[0] for line in notices}

@@ -7,11 +7,14 @@ finding is, and each client failure is attached to the finding that explains it.
     weigh shape findings   a field missing, null or extra against the schema is an error when a
                            client breaks or mis-assembles on it, and info when every client that ran
                            tolerates it ("tolerated by openai-python 3.57.0, ...")
-    the rest               a client failure no finding explains is `client.<name>`: an error, or a
-                           warning (a limitation of the client) when the answer is spec-valid
+    the rest               a client failure no finding loud enough explains is `client.<name>`: an
+                           error (a warning when only a rarely read field is wrong), or a note when
+                           the answer is spec-valid (a limitation of the client, for the client view)
 
 Behaviour findings keep their declared severity whatever the clients do; they only name the
-clients. Which finding explains which failure is decided by what both are about: a difference
+clients. A failure hangs on a finding at least as loud as the failure itself; a quieter one
+(usage sent on every chunk, a warning, while a client reports the wrong usage) is named beside
+the client's own finding instead of hiding an error under a warning. Which finding explains which failure is decided by what both are about: a difference
 the client made (its `aspect`: id, name, arguments, content, usage...) against what a finding's
 JSON pointer designates; an exception against the SSE event it was raised at.
 """
