@@ -184,6 +184,32 @@ def bench_check(count: int) -> None:
     print(f"with the four clients, cold (no outcome cache): {cold:.2f} s ({cold / base:.2f}×); warm: {warm:.2f} s ({warm / base:.2f}×)")
 
 
+def bench_clients_memory(sizes: list[int]) -> None:
+    """Peak traced memory of judging a stream read lazily (as `check` reads a file) with the four
+    clients: the clients get the reduction kept during the pass, so it must not grow with the stream."""
+    from harness.cases import Expect, Step
+    from harness.clients import ClientRunner
+    from harness.transport import Attempt, Exchange, HTTPRequest, HTTPResponse
+    from harness.validators import ClientPanel, judge_exchange
+
+    def peak(count: int, panel) -> int:
+        step = Step(name="s", body={"stream": True}, expect=Expect())
+        exchange = Exchange("s", [Attempt(HTTPRequest("POST", "http://x/v1/chat/completions", {}, b""), HTTPResponse(200, [("content-type", "text/event-stream")]))])
+        tracemalloc.start()
+        # Text-free deltas: the accumulated content stays empty, so any growth is the harness's own.
+        judge_exchange(exchange, step, request={"model": "bench", "stream": True}, chunks=lambda: stream(count, text=""), clients=panel)
+        _, top = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        return top
+
+    with ClientRunner(use_cache=False) as runner:
+        panel = ClientPanel(runner, None)
+        peak(3_000, panel)  # imports, the Node bridge
+        peaks = {count: peak(count, panel) for count in sizes}
+    print("\n## peak traced memory of judging a lazily read stream with the four clients\n")
+    print("  ".join(f"{count:,} chunks: {top / 2**20:.2f} MiB" for count, top in peaks.items()) + f"  (ratio {peaks[sizes[-1]] / peaks[sizes[0]]:.2f})")
+
+
 def bench_clients_replay() -> None:
     """The bundled replay with every client, cold (no outcome cache) and warm, against --clients none."""
     env = {**os.environ, "PYTHONPATH": str(REPO)}
@@ -302,6 +328,7 @@ def main() -> None:
         bench_replay()
     if "clients" in only:
         bench_clients_replay()
+        bench_clients_memory([20_000, 200_000])
     if "live" in only:
         bench_live()
 
