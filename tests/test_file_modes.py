@@ -3,7 +3,6 @@ artifact uploader, a colleague), and private when it does not: 0o666 less the um
 
 from __future__ import annotations
 
-import os
 import stat
 import subprocess
 import sys

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 
 from harness.cases import Expect, Step
 from harness.importers import import_foreign
