@@ -53,6 +53,7 @@ class NodeBridge:
         self._stderr: IO[bytes] | None = None
         self._lock = threading.Lock()
         self._next_id = 0
+        self._replies: dict[int, dict[str, Any]] = {}
 
     @property
     def pid(self) -> int | None:
@@ -99,6 +100,11 @@ class NodeBridge:
 
     def call(self, script: str, payload: dict[str, Any]) -> dict[str, Any]:
         """Run `js/drivers/<script>.mjs` on `payload` (an answer is encoded here); its result."""
+        return self.collect(self.submit(script, payload))
+
+    def submit(self, script: str, payload: dict[str, Any]) -> tuple[int, str]:
+        """Hand `payload` to `js/drivers/<script>.mjs` without waiting: Node works on it while this
+        process does something else (the Python clients). `collect` gives the result."""
         if isinstance(payload.get("answer"), RecordedAnswer):
             payload = {**payload, "answer": encode_answer(payload["answer"])}
         with self._lock:
@@ -106,6 +112,7 @@ class NodeBridge:
                 self._kill()  # it died since the last call (its output ended): start afresh
             if self._process is None:
                 self._process = self._start()
+                self._replies = {}
             self._next_id += 1
             message_id = self._next_id
             line = json.dumps({"id": message_id, "driver": script, **payload}, ensure_ascii=False).encode() + b"\n"
@@ -116,7 +123,15 @@ class NodeBridge:
             except OSError:
                 self._kill()
                 raise BridgeError(f"the Node bridge exited before taking the answer ({self._stderr_tail() or 'no output'})") from None
-            while True:
+            return message_id, script
+
+    def collect(self, pending: tuple[int, str]) -> dict[str, Any]:
+        """The result of a `submit`ted job (replies to other jobs read meanwhile are kept for theirs)."""
+        message_id, script = pending
+        with self._lock:
+            while message_id not in self._replies:
+                if self._process is None:
+                    raise BridgeError(f"the Node bridge was restarted before {script} answered")
                 try:
                     reply = self._lines.get(timeout=self.timeout)
                 except queue.Empty:
@@ -130,11 +145,12 @@ class NodeBridge:
                     message = json.loads(reply)
                 except ValueError:
                     continue  # not a protocol line (the bridge keeps stdout clean; be lenient anyway)
-                if message.get("id") != message_id:
-                    continue  # a late reply to a call that timed out
-                if not message.get("ok"):
-                    raise BridgeError(f"{script} failed in the bridge: {message.get('error')}")
-                return message["result"]
+                if isinstance(message.get("id"), int) and message["id"] <= self._next_id:
+                    self._replies[message["id"]] = message
+            message = self._replies.pop(message_id)
+        if not message.get("ok"):
+            raise BridgeError(f"{script} failed in the bridge: {message.get('error')}")
+        return message["result"]
 
     def _kill(self) -> None:
         process, self._process = self._process, None

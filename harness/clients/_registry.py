@@ -116,10 +116,14 @@ class NodeDriver(Driver):
         return FULL
 
     def run(self, job: Job) -> list[PathRun]:
-        result = job.node().call(
-            self.script,
-            {"answer": job.answer, "request": dict(job.request), "url": job.url, "stream": job.stream},
-        )
+        return self.finish(job, self.start(job))
+
+    def start(self, job: Job) -> Any:
+        """Hand the answer to the Node bridge without waiting for it (see `ClientRunner.run`)."""
+        return job.node().submit(self.script, {"answer": job.answer, "request": dict(job.request), "url": job.url, "stream": job.stream})
+
+    def finish(self, job: Job, started: Any) -> list[PathRun]:
+        result = job.node().collect(started)
         return [self._path_run(job, entry) for entry in result["paths"]]
 
     def _path_run(self, job: Job, entry: Mapping[str, Any]) -> PathRun:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import atexit
 import os
 import threading
-from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -23,7 +22,7 @@ from ._judge import judge
 from ._model import ClientNotice, ClientOutcome, ClientSetupError, ClientStatus, Outcome, RecordedAnswer
 from ._node import BridgeError, NodeBridge
 from ._reduce import MAX_EVENTS, reduce_answer
-from ._registry import Driver, Job, driver_named, drivers
+from ._registry import Driver, Job, NodeDriver, driver_named, drivers
 from ._request import fallback_request
 
 __all__ = [
@@ -81,7 +80,6 @@ class ClientRunner:
         self.node_timeout = node_timeout
         self._bridge: NodeBridge | None = None
         self._bridge_lock = threading.Lock()
-        self._pool: ThreadPoolExecutor | None = None
         self._versions: dict[str, str | None] = {}
         self._clients_run = 0
 
@@ -151,33 +149,22 @@ class ClientRunner:
             reference=reference,
         )
         key = answer_key(answer, request, reference, stream=stream, url=url) if self.cache is not None else ""
-        # The JavaScript clients run in the Node process: handed over from a thread that mostly waits
-        # on its pipe, they run while the Python clients run here (and the bridge starts while
-        # openai and LangChain are imported), instead of one after the other.
-        waiting = {
-            driver.name: self._node_pool().submit(self._one, driver, job, key, reference, events_run, events_total, notes)
+        # The JavaScript clients run in the Node process: their answers are handed over first, and
+        # Node works on them while the Python clients run here; their results are collected last.
+        started = {driver.name: self._begin(driver, job, key, events_run, events_total, notes) for driver in chosen}
+        done = {
+            driver.name: self._end(driver, job, key, reference, started[driver.name], events_run, events_total)
             for driver in chosen
-            if driver.ecosystem == "node"
+            if driver.ecosystem != "node"
         }
-        here = {driver.name: self._one(driver, job, key, reference, events_run, events_total, notes) for driver in chosen if driver.name not in waiting}
-        return [here[driver.name] if driver.name in here else waiting[driver.name].result() for driver in chosen]
+        for driver in chosen:
+            if driver.name not in done:
+                done[driver.name] = self._end(driver, job, key, reference, started[driver.name], events_run, events_total)
+        return [done[driver.name] for driver in chosen]
 
-    def _node_pool(self) -> ThreadPoolExecutor:
-        with self._bridge_lock:
-            if self._pool is None:
-                self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="node-clients")
-            return self._pool
-
-    def _one(
-        self,
-        driver: Driver,
-        job: Job,
-        key: str,
-        reference: Mapping[str, Any] | None,
-        events_run: int | None,
-        events_total: int | None,
-        notes: list[str],
-    ) -> ClientOutcome:
+    def _begin(self, driver: Driver, job: Job, key: str, events_run: int | None, events_total: int | None, notes: list[str]) -> Any:
+        """What is known before the client runs: an outcome (not installed, cached, refused by the
+        bridge) or `_Begun` with what the run needs; a JavaScript client's answer is handed to Node here."""
         version = self.version(driver)
         if version is None:
             return ClientOutcome(
@@ -190,15 +177,35 @@ class ClientRunner:
             cached = self.cache.get(key, driver.name, version, code_fingerprint())
             if cached is not None:
                 return replace(cached, cached=True)
+        handle = None
+        if isinstance(driver, NodeDriver):
+            try:
+                handle = driver.start(job)
+            except (ClientSetupError, BridgeError) as exc:
+                return ClientOutcome(driver.name, version, Outcome.NOT_RUN, str(exc), notes=tuple(all_notes), events_run=events_run, events_total=events_total)
+        return _Begun(version, all_notes, handle)
+
+    def _end(
+        self,
+        driver: Driver,
+        job: Job,
+        key: str,
+        reference: Mapping[str, Any] | None,
+        begun: Any,
+        events_run: int | None,
+        events_total: int | None,
+    ) -> ClientOutcome:
+        if isinstance(begun, ClientOutcome):
+            return begun
+        version, all_notes = begun.version, begun.notes
         try:
-            runs = driver.run(job)
+            runs = driver.finish(job, begun.handle) if isinstance(driver, NodeDriver) else driver.run(job)
         except (ClientSetupError, BridgeError) as exc:
             return ClientOutcome(driver.name, version, Outcome.NOT_RUN, str(exc), notes=tuple(all_notes), events_run=events_run, events_total=events_total)
         except Exception as exc:  # noqa: BLE001 - a driver bug must not end the run; it is reported as such
             detail = f"the {driver.name} driver failed (a harness bug, not the client's): {type(exc).__name__}: {exc}"
             return ClientOutcome(driver.name, version, Outcome.NOT_RUN, detail, notes=tuple(all_notes), events_run=events_run, events_total=events_total)
-        with self._bridge_lock:
-            self._clients_run += 1
+        self._clients_run += 1
         runs = [_own_ids_as_placeholders(run, job.answer.body) for run in runs]
         payloads = job.events.payloads() if job.events is not None else None
         outcome = judge(
@@ -235,10 +242,6 @@ class ClientRunner:
 
     def close(self) -> None:
         with self._bridge_lock:
-            pool, self._pool = self._pool, None
-        if pool is not None:
-            pool.shutdown(wait=True)
-        with self._bridge_lock:
             if self._bridge is not None:
                 self._bridge.close()
         if self.cache is not None:
@@ -249,6 +252,16 @@ class ClientRunner:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+@dataclass(frozen=True)
+class _Begun:
+    """A client about to run: its version, the outcome's notes, and for a JavaScript client the
+    bridge's handle on the job already handed to Node."""
+
+    version: str
+    notes: list[str]
+    handle: Any = None
 
 
 MADE_UP_ID = "<an id the client made up>"
