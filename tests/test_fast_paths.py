@@ -74,7 +74,7 @@ def test_every_registered_rule_gives_the_same_findings_with_the_fast_path_on_and
 def _counting(monkeypatch) -> list[int]:
     calls: list[int] = []
     original = _engine._guarded
-    monkeypatch.setattr(_engine, "_guarded", lambda ctx, collector, call: (calls.append(1), original(ctx, collector, call))[1])
+    monkeypatch.setattr(_engine, "_guarded", lambda ctx, collector, call, *args: (calls.append(1), original(ctx, collector, call, *args))[1])
     return calls
 
 

@@ -29,7 +29,8 @@ from ._httpx import AsyncRecordedTransport, RecordedTransport
 from ._judge import PathRun
 from ._model import Raised
 from ._registry import Driver, Job
-from ._request import base_url, sent_differences
+from ._request import base_url
+from .openai_python import openai_path_run
 
 __all__ = ["LangChainOpenAI"]
 
@@ -152,17 +153,7 @@ class LangChainOpenAI(Driver):
         return runnable, transport
 
     def _path(self, job: Job, path: str, transport: RecordedTransport, translation: str | None, **fields: Any) -> PathRun:
-        import openai
-
-        exc = fields.pop("exc", None)
-        run = PathRun(path, sent=transport.sent.count > 0, aspects=_ASPECTS, notes=[translation] if translation else [], **fields)
-        if exc is not None:
-            run.status_error = isinstance(exc, openai.APIStatusError)
-            run.server_error = type(exc) is openai.APIError  # raised for an `error` payload in the stream
-        note = sent_differences(job.request, transport.sent.body) if job.request_known and transport.sent.count else None
-        if note:
-            run.notes.append(note)
-        return run
+        return openai_path_run(job, path, transport, aspects=_ASPECTS, notes=[translation] if translation else [], **fields)
 
     def _invoke(self, job: Job) -> PathRun:
         transport = None

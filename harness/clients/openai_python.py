@@ -35,7 +35,7 @@ from ._model import Raised
 from ._registry import Driver, Job
 from ._request import base_url, sent_differences, strict_tools, wants_json_schema
 
-__all__ = ["OpenAIPython"]
+__all__ = ["OpenAIPython", "openai_path_run"]
 
 _OWN = frozenset({"extra_headers", "extra_query", "extra_body", "timeout"})
 
@@ -55,6 +55,22 @@ def _arguments(method_name: str, request: Mapping[str, Any], drop: frozenset[str
         kwargs["extra_body"] = extra
     return kwargs
 
+
+
+def openai_path_run(job: Job, path: str, transport: RecordedTransport, *, exc: BaseException | None = None, **fields: Any) -> PathRun:
+    """The PathRun of a client built on openai-python (it, and LangChain through it): an exception
+    it raised is told apart as the client's status error or the server's in-stream error, and what
+    the client sent differently from the recorded request is noted."""
+    import openai
+
+    run = PathRun(path, sent=transport.sent.count > 0, **fields)
+    if exc is not None:
+        run.status_error = isinstance(exc, openai.APIStatusError)
+        run.server_error = type(exc) is openai.APIError  # raised for an `error` payload in the stream
+    note = sent_differences(job.request, transport.sent.body) if job.request_known and transport.sent.count else None
+    if note:
+        run.notes.append(note)
+    return run
 
 class _StandInFailed(Exception):
     """The `json.loads` standing in for the user's response_format type failed."""
@@ -107,17 +123,7 @@ class OpenAIPython(Driver):
         return client, transport
 
     def _path(self, job: Job, path: str, transport: RecordedTransport, **fields: Any) -> PathRun:
-        import openai
-
-        raised_exc = fields.pop("exc", None)
-        run = PathRun(path, sent=transport.sent.count > 0, **fields)
-        if raised_exc is not None:
-            run.status_error = isinstance(raised_exc, openai.APIStatusError)
-            run.server_error = type(raised_exc) is openai.APIError  # raised for an `error` payload in the stream
-        note = sent_differences(job.request, transport.sent.body) if job.request_known and transport.sent.count else None
-        if note:
-            run.notes.append(note)
-        return run
+        return openai_path_run(job, path, transport, **fields)
 
     def _call(self, job: Job, path: str, method_name: str, finish: Callable[[Any], None] | None = None) -> PathRun:
         client, transport = self._client(job)

@@ -68,11 +68,11 @@ def _selected(selected: Iterable[str] | None, step: Step) -> list[Rule]:
     return [known[i] for i in ids if i not in step.expect.disable]
 
 
-def _guarded(ctx: RuleContext, collector: FindingCollector, call: Callable[[], Iterable[Finding] | None]) -> None:
+def _guarded(ctx: RuleContext, collector: FindingCollector, call: Callable[..., Iterable[Finding] | None], *args: Any) -> None:
     """Run one rule callback: a bare assert becomes the rule's default finding, and a crash one
     `rule-crashed` finding; neither hides the other rules' findings."""
     try:
-        collector.extend(call())
+        collector.extend(call(*args))
     except AssertionError as exc:
         collector.add(ctx.finding(str(exc) or f"{ctx.rule.id} failed"))
     except Exception as exc:  # a bug in one rule must not hide the other rules' findings
@@ -81,7 +81,7 @@ def _guarded(ctx: RuleContext, collector: FindingCollector, call: Callable[[], I
 
 def _run_function(rule_: Rule, facts: ExchangeFacts, collector: FindingCollector) -> None:
     ctx = RuleContext(facts, rule_, facts.step.expect.rules.get(rule_.id, {}))
-    _guarded(ctx, collector, lambda: rule_.target(ctx))
+    _guarded(ctx, collector, rule_.target, ctx)
 
 
 def _applies(rule_: Rule, facts: ExchangeFacts) -> bool:
@@ -225,7 +225,7 @@ class StreamJudge:
                 self.first_content_chunk = self.chunks - 1
             self.accumulator.add_text(choice)
             for observer, ctx in self._every_event:
-                _guarded(ctx, self.collector, lambda: observer.on_event(parsed))
+                _guarded(ctx, self.collector, observer.on_event, parsed)
             return
         if self.first_content_chunk is None and _has_output(parsed.payload):
             self.first_content_chunk = max(self.chunks - 1, 0)
@@ -233,7 +233,7 @@ class StreamJudge:
             self.accumulator.add(parsed.payload)
         before = self.collector.total
         for observer, ctx in self._observers:
-            _guarded(ctx, self.collector, lambda: observer.on_event(parsed))
+            _guarded(ctx, self.collector, observer.on_event, parsed)
         self.steady.learn(parsed, clean=self.collector.total == before)
 
     def finish(self) -> Any:

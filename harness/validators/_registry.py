@@ -211,7 +211,15 @@ def rule_ids() -> list[str]:
     return sorted(registry())
 
 
+_LOADED = False
+
+
 def _load_builtin_rules() -> None:
+    # registry() is asked for on every exchange and finding: import the rule modules once.
+    global _LOADED
+    if _LOADED:
+        return
+    _LOADED = True
     from . import (  # noqa: F401  (modules register their rules on import)
         _differential,
         _rules_basic,
