@@ -12,7 +12,8 @@
            both as fresh processes (start-up included): rules only, and with the four real clients
            cold (no outcome cache) and warm
   replay   `chat-conformance run` replaying the bundled suite: start-up, loading, validation, reporting
-  clients  the bundled replay with the four real clients, cold and warm, against --clients none
+  clients  the bundled replay with the four real clients, cold and warm, against --clients none,
+           and the floor any in-process design pays: the two Python clients alone, imports included
   live     16 cases against a local server that answers after 200 ms, at concurrency 1, 4 and 16
 
 Figures are wall-clock on this machine; run it on an idle machine for stable numbers.
@@ -182,6 +183,11 @@ def bench_check(count: int) -> None:
     print(f"json.loads over the lines: {base:.2f} s; start-up alone {startup:.2f} s")
     print(f"chat-conformance check --clients none: {rules_only:.2f} s ({rules_only / base:.2f}×)")
     print(f"with the four clients, cold (no outcome cache): {cold:.2f} s ({cold / base:.2f}×); warm: {warm:.2f} s ({warm / base:.2f}×)")
+    imports = _python_clients_import_seconds()
+    print(
+        f"in-process floor of a cold run: rules only + importing openai and langchain_openai ({imports:.2f} s) = {rules_only + imports:.2f} s "
+        f"({(rules_only + imports) / base:.2f}×), before either client runs"
+    )
 
 
 def bench_clients_memory(sizes: list[int]) -> None:
@@ -220,8 +226,44 @@ def bench_clients_replay() -> None:
         warm_env = {**env, "CHAT_CONFORMANCE_CLIENT_CACHE": str(Path(folder) / "outcomes.sqlite3")}
         subprocess.run([sys.executable, "-m", "harness", *args], capture_output=True, env=warm_env)
         warm = _process_seconds(args, warm_env)
+    alone = _python_clients_pass_seconds()
     print("\n## the bundled replay with the real clients (fresh processes, best of 3; cold best of 2)\n")
     print(f"--clients none: {none:.2f} s; all four clients cold: {cold:.2f} s ({cold / none:.2f}×); warm: {warm:.2f} s ({warm / none:.2f}×)")
+    print(
+        f"in-process floor of a cold run: --clients none + the two Python clients alone on every answer "
+        f"(importing them, then one pass, nothing judged: {alone:.2f} s) = {none + alone:.2f} s ({(none + alone) / none:.2f}×)"
+    )
+
+
+def _python_clients_import_seconds() -> float:
+    """What importing the two in-process clients costs a fresh process (best of 3), start-up excluded."""
+    script = "import gc, time; gc.set_threshold(10_000, 50, 50); t = time.perf_counter(); import openai, langchain_openai; print(time.perf_counter() - t)"
+    return min(float(subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout) for _ in range(3))
+
+
+_PYTHON_PASS = """
+import gc, sys, time
+gc.set_threshold(10_000, 50, 50)  # as harness.cli.main sets it
+sys.path[:0] = [sys.argv[1], sys.argv[2]]
+import clients as bench
+from harness.clients import ClientRunner
+calls = bench.load()
+references = [bench.reference(call.answer) for _, call in calls]
+started = time.perf_counter()
+import openai, langchain_openai
+with ClientRunner(use_cache=False) as runner:
+    for (_, call), ref in zip(calls, references):
+        runner.run(call.answer, call.request, ref, stream=call.stream, url=call.url, names=["openai-python", "langchain-openai"])
+print(time.perf_counter() - started)
+"""
+
+
+def _python_clients_pass_seconds() -> float:
+    """openai-python and langchain-openai alone on every bundled answer, in a fresh process (best
+    of 2): their imports and one pass, answers loaded beforehand. An in-process design pays at
+    least this on top of the run itself, whatever the JavaScript clients and the judging cost."""
+    args = [sys.executable, "-c", _PYTHON_PASS, str(REPO / "benchmarks"), str(REPO)]
+    return min(float(subprocess.run(args, capture_output=True, text=True, check=True).stdout.split()[-1]) for _ in range(2))
 
 
 def bench_replay() -> None:
