@@ -60,3 +60,11 @@ def test_run_writes_complete_reports_before_it_ends(tmp_path: Path):
     report = json.loads((tmp_path / "reports" / "report.json").read_text())
     assert len(report["results"]) == len(record.results) > 0
     assert _processes_marked(marker) == []
+
+
+def test_under_a_profiler_the_ordinary_exit_lets_it_write_its_data(tmp_path: Path):
+    out = tmp_path / "profile.out"
+    done = subprocess.run([sys.executable, "-m", "cProfile", "-o", str(out), "-m", "harness", "--version"], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "chat-conformance, version" in done.stdout
+    assert out.stat().st_size > 0

@@ -371,13 +371,16 @@ def _end_process(done: SystemExit) -> None:
     about 0.3 s, more than a warm replay's judging. Everything that keeps data has been written
     by now (reports atomically, results.jsonl flushed line by line, the outcome cache in
     autocommit); the exit handlers still run (the Node bridge ends, logging flushes). A thread
-    still working (none should be) gets the ordinary exit, which waits for it."""
+    still working (none should be) gets the ordinary exit, which waits for it; so does a run
+    under a profiler or a coverage tracer, which writes its data at teardown."""
     code = done.code
     if code is None:
         code = 0
     elif not isinstance(code, int):
         print(code, file=sys.stderr)
         code = 1
+    if sys.gettrace() is not None or sys.getprofile() is not None:
+        raise done
     if any(thread.is_alive() and not thread.daemon for thread in threading.enumerate() if thread is not threading.main_thread()):
         raise done
     atexit._run_exitfuncs()  # what the interpreter would run first at exit

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-__all__ = ["PLACEHOLDER_BASE_URL", "base_url", "fallback_request", "sent_differences", "strict_tools", "wants_json_schema"]
+__all__ = ["PLACEHOLDER_BASE_URL", "base_url", "canonical_json", "fallback_request", "sent_differences", "strict_tools", "wants_json_schema"]
 
 PLACEHOLDER_BASE_URL = "http://127.0.0.1:9/v1"
 """Never connected to: the recorded transport answers. Used when the recorded URL is unknown."""
@@ -48,7 +48,8 @@ def wants_json_schema(request: Mapping[str, Any]) -> bool:
     return isinstance(response_format, Mapping) and response_format.get("type") == "json_schema"
 
 
-def _canonical(value: Any) -> str:
+def canonical_json(value: Any) -> str:
+    """One spelling per value (keys sorted), to compare values or key on them."""
     return json.dumps(value, sort_keys=True, ensure_ascii=False)
 
 
@@ -57,7 +58,7 @@ def sent_differences(recorded: Mapping[str, Any], sent: Any) -> str | None:
     what the translation could not express, or what the client adds on its own)."""
     if not isinstance(sent, Mapping):
         return None
-    changed = sorted(k for k in set(recorded) | set(sent) if _canonical(recorded.get(k)) != _canonical(sent.get(k)))
+    changed = sorted(k for k in set(recorded) | set(sent) if canonical_json(recorded.get(k)) != canonical_json(sent.get(k)))
     if not changed:
         return None
     parts = []

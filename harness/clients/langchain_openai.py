@@ -1,6 +1,7 @@
 """langchain-openai's `ChatOpenAI`, in-process, on httpx clients that serve the recorded answer
-(`ChatOpenAI(http_client=..., http_async_client=..., max_retries=0)`). LangChain is imported only
-when an answer reaches this driver (the import costs more than a second).
+(`ChatOpenAI(http_client=..., http_async_client=..., max_retries=0)`; one model per configuration
+and thread, see `_httpx.ServedClients`). LangChain is imported only when an answer reaches this
+driver (the import costs more than a second).
 
 Paths: a JSON answer through `invoke(messages)`; a stream through `stream(messages)` with the
 chunks summed (`+`), as LangChain's documentation does. Either way on
@@ -25,11 +26,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from ._compare import Aspects
-from ._httpx import AsyncRecordedTransport, RecordedTransport
+from ._httpx import RecordedTransport, ServedClients, serving, switchboard_clients
 from ._judge import PathRun
 from ._model import Raised
 from ._registry import Driver, Job
-from ._request import base_url
+from ._request import base_url, canonical_json
 from .openai_python import openai_path_run
 
 __all__ = ["LangChainOpenAI"]
@@ -54,6 +55,7 @@ _FIELDS = {
 }
 _BOUND = frozenset({"model", "messages", "tools", "tool_choice", "parallel_tool_calls", "response_format", "stream", "stream_options"})
 _ASPECTS = Aspects(all_choices=False, role=False, null_content_is_empty=True)
+_MODELS = ServedClients()
 
 
 def _messages(request: Mapping[str, Any]) -> tuple[list[Any], str | None]:
@@ -123,72 +125,76 @@ class LangChainOpenAI(Driver):
     def run(self, job: Job) -> list[PathRun]:
         return [self._stream(job) if job.stream else self._invoke(job)]
 
-    def _runnable(self, job: Job) -> tuple[Any, RecordedTransport]:
-        import httpx
-        from langchain_openai import ChatOpenAI
-
+    def _runnable(self, job: Job) -> Any:
+        """The model for the request's settings, with its tools and response_format bound; it
+        answers within `serving(job.answer)`."""
         request = job.request
-        transport = RecordedTransport(job.answer)
-        fields = {_FIELDS[k]: v for k, v in request.items() if k in _FIELDS}
-        extra = {k: v for k, v in request.items() if k not in _FIELDS and k not in _BOUND}
         stream_options = request.get("stream_options")
-        model = ChatOpenAI(
-            model=request.get("model") or "unknown",
-            api_key="recorded-answer",
-            base_url=base_url(job.url),
-            http_client=httpx.Client(transport=transport),
-            http_async_client=httpx.AsyncClient(transport=AsyncRecordedTransport(job.answer, transport.sent)),
-            max_retries=0,  # a retry would be served the same answer and only hide the first error
-            stream_usage=isinstance(stream_options, Mapping) and stream_options.get("include_usage") is True,
-            **({"extra_body": extra} if extra else {}),
-            **fields,
-        )
-        runnable: Any = model
+        settings: dict[str, Any] = {
+            "model": request.get("model") or "unknown",
+            "base_url": base_url(job.url),
+            "stream_usage": isinstance(stream_options, Mapping) and stream_options.get("include_usage") is True,
+            **{_FIELDS[k]: v for k, v in request.items() if k in _FIELDS},
+        }
+        extra = {k: v for k, v in request.items() if k not in _FIELDS and k not in _BOUND}
+        if extra:
+            settings["extra_body"] = extra
+
+        def build() -> Any:
+            from langchain_openai import ChatOpenAI
+
+            http_client, http_async_client = switchboard_clients()
+            # max_retries=0: a retry would be served the same answer and only hide the first error.
+            return ChatOpenAI(api_key="recorded-answer", http_client=http_client, http_async_client=http_async_client, max_retries=0, **settings)
+
+        runnable: Any = _MODELS.get(canonical_json(settings), build)
         tools = request.get("tools")
         if tools:
             options = {k: request[k] for k in ("tool_choice", "parallel_tool_calls") if k in request}
-            runnable = model.bind_tools(tools, **options)
+            runnable = runnable.bind_tools(tools, **options)
         if "response_format" in request:
             runnable = runnable.bind(response_format=request["response_format"])
-        return runnable, transport
+        return runnable
 
     def _path(self, job: Job, path: str, transport: RecordedTransport, translation: str | None, **fields: Any) -> PathRun:
         return openai_path_run(job, path, transport, aspects=_ASPECTS, notes=[translation] if translation else [], **fields)
 
     def _invoke(self, job: Job) -> PathRun:
-        transport = None
         messages, note = _messages(job.request)
         try:
-            runnable, transport = self._runnable(job)
-            message = runnable.invoke(messages)
-        except Exception as exc:  # noqa: BLE001 - whatever the client raises is the observation
-            if transport is None:
-                return PathRun("invoke", raised=Raised(type(exc).__name__, str(exc)), sent=False, aspects=_ASPECTS)
-            return self._path(job, "invoke", transport, note, raised=Raised(type(exc).__name__, str(exc)), exc=exc)
+            runnable = self._runnable(job)
+        except Exception as exc:  # noqa: BLE001 - the settings refused before anything was sent
+            return PathRun("invoke", raised=Raised(type(exc).__name__, str(exc)), sent=False, aspects=_ASPECTS)
+        with serving(job.answer) as transport:
+            try:
+                message = runnable.invoke(messages)
+            except Exception as exc:  # noqa: BLE001 - whatever the client raises is the observation
+                return self._path(job, "invoke", transport, note, raised=Raised(type(exc).__name__, str(exc)), exc=exc)
         return self._path(job, "invoke", transport, note, assembled=_assembled(message, job.reference))
 
     def _stream(self, job: Job) -> PathRun:
         path = "stream (chunks summed)"
-        transport = None
         count, summing = 0, False
         total = None
         messages, note = _messages(job.request)
         try:
-            runnable, transport = self._runnable(job)
-            for chunk in runnable.stream(messages):
-                count += 1
-                summing = True
-                total = chunk if total is None else total + chunk
-                summing = False
-            if total is None:  # nothing streamed: the user's sum is an empty message
-                from langchain_core.messages import AIMessageChunk
+            runnable = self._runnable(job)
+        except Exception as exc:  # noqa: BLE001 - the settings refused before anything was sent
+            return PathRun(path, raised=Raised(type(exc).__name__, str(exc)), sent=False, aspects=_ASPECTS)
+        with serving(job.answer) as transport:
+            try:
+                for chunk in runnable.stream(messages):
+                    count += 1
+                    summing = True
+                    total = chunk if total is None else total + chunk
+                    summing = False
+                if total is None:  # nothing streamed: the user's sum is an empty message
+                    from langchain_core.messages import AIMessageChunk
 
-                total = AIMessageChunk(content="")
-        except Exception as exc:  # noqa: BLE001
-            if transport is None:
-                return PathRun(path, raised=Raised(type(exc).__name__, str(exc)), sent=False, aspects=_ASPECTS)
-            # LangChain yields one chunk per chunk of the server (it drops only a choice whose delta
-            # is null), so the count names the event; an error while summing is the last chunk's.
-            event = job.events.event_of_chunk(count - 1 if summing else count) if job.events is not None else None
-            return self._path(job, path, transport, note, raised=Raised(type(exc).__name__, str(exc), event), exc=exc)
+                    total = AIMessageChunk(content="")
+            except Exception as exc:  # noqa: BLE001
+                # LangChain yields one chunk per chunk of the server (it drops only a choice whose
+                # delta is null), so the count names the event; an error while summing is the last chunk's.
+                event = job.events.event_of_chunk(count - 1 if summing else count) if job.events is not None else None
+                return self._path(job, path, transport, note, raised=Raised(type(exc).__name__, str(exc), event), exc=exc)
         return self._path(job, path, transport, note, assembled=_assembled(total, job.reference))

@@ -1,5 +1,6 @@
 """openai-python, in-process, through its public client API on an httpx transport that serves the
-recorded answer (`openai.OpenAI(http_client=httpx.Client(transport=...), max_retries=0)`).
+recorded answer (`openai.OpenAI(http_client=httpx.Client(transport=...), max_retries=0)`; one
+client per base URL and thread, see `_httpx.ServedClients`).
 
 Paths:
 - JSON answer: `chat.completions.create(**request)`; and, when the request asks for structured
@@ -29,7 +30,7 @@ from collections.abc import Callable, Mapping
 from functools import cache
 from typing import Any
 
-from ._httpx import RecordedTransport
+from ._httpx import RecordedTransport, ServedClients, serving, switchboard_clients
 from ._judge import PathRun
 from ._model import Raised
 from ._registry import Driver, Job
@@ -38,6 +39,7 @@ from ._request import base_url, sent_differences, strict_tools, wants_json_schem
 __all__ = ["OpenAIPython", "openai_path_run"]
 
 _OWN = frozenset({"extra_headers", "extra_query", "extra_body", "timeout"})
+_CLIENTS = ServedClients()
 
 
 @cache
@@ -109,33 +111,33 @@ class OpenAIPython(Driver):
             runs.append(self._parse(job))
         return runs
 
-    def _client(self, job: Job) -> tuple[Any, RecordedTransport]:
-        import httpx
-        import openai
+    def _client(self, job: Job) -> Any:
+        """The client for the answer's base URL; it answers within `serving(job.answer)`."""
+        url = base_url(job.url)
 
-        transport = RecordedTransport(job.answer)
-        client = openai.OpenAI(
-            api_key="recorded-answer",
-            base_url=base_url(job.url),
-            http_client=httpx.Client(transport=transport),
-            max_retries=0,  # a retry would be served the same answer and only hide the first error
-        )
-        return client, transport
+        def build() -> Any:
+            import openai
+
+            http_client, _ = switchboard_clients()
+            # max_retries=0: a retry would be served the same answer and only hide the first error.
+            return openai.OpenAI(api_key="recorded-answer", base_url=url, http_client=http_client, max_retries=0)
+
+        return _CLIENTS.get(url, build)
 
     def _path(self, job: Job, path: str, transport: RecordedTransport, **fields: Any) -> PathRun:
         return openai_path_run(job, path, transport, **fields)
 
     def _call(self, job: Job, path: str, method_name: str, finish: Callable[[Any], None] | None = None) -> PathRun:
-        client, transport = self._client(job)
-        try:
-            with client:
+        client = self._client(job)
+        with serving(job.answer) as transport:
+            try:
                 # Asked for a JSON answer: a recorded `stream: true` would turn the call into another path.
                 drop = frozenset({"stream"}) if job.request.get("stream") else frozenset()
                 completion = getattr(client.chat.completions, method_name)(**_arguments(method_name, job.request, drop))
                 if finish is not None:
                     finish(completion)
-        except Exception as exc:  # noqa: BLE001 - whatever the client raises is the observation
-            return self._path(job, path, transport, raised=_raised(exc), exc=exc)
+            except Exception as exc:  # noqa: BLE001 - whatever the client raises is the observation
+                return self._path(job, path, transport, raised=_raised(exc), exc=exc)
         if not hasattr(completion, "to_dict"):
             # A body not served as JSON comes back as the body's text (openai-python's
             # BaseAPIResponse._parse): the user's `completion.choices` raises there.
@@ -152,11 +154,11 @@ class OpenAIPython(Driver):
 
     def _stream_final(self, job: Job) -> PathRun:
         path = "stream+get_final_completion"
-        client, transport = self._client(job)
+        client = self._client(job)
         chunks = 0
         stream = None
         try:
-            with client, client.chat.completions.stream(**_arguments("stream", job.request, frozenset({"stream"}))) as stream:
+            with serving(job.answer) as transport, client.chat.completions.stream(**_arguments("stream", job.request, frozenset({"stream"}))) as stream:
                 for event in stream:
                     chunks += event.type == "chunk"
                 completion = stream.get_final_completion()
@@ -178,10 +180,10 @@ class OpenAIPython(Driver):
 
     def _iterate(self, job: Job) -> PathRun:
         path = "create(stream=True) iteration"
-        client, transport = self._client(job)
+        client = self._client(job)
         chunks: list[Any] = []
         try:
-            with client:
+            with serving(job.answer) as transport:
                 for chunk in client.chat.completions.create(**_arguments("create", job.request, frozenset({"stream"})), stream=True):
                     chunks.append(chunk.to_dict())
         except Exception as exc:  # noqa: BLE001
