@@ -38,7 +38,6 @@ from __future__ import annotations
 import argparse
 import copy
 import json
-import os
 import re
 import sys
 from pathlib import Path
@@ -47,6 +46,9 @@ from typing import Any
 import yaml
 
 REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+from scripts.shared_folder import shared_folder  # noqa: E402
+
 SCHEMAS = REPO / "schemas"
 PROFILE_DIR = SCHEMAS / "profiles"
 
@@ -111,8 +113,7 @@ def spec_dir(option: str | None) -> Path:
     if option:
         path = Path(option)
         return path.parent if path.is_file() else path
-    shared = os.environ.get("CHAT_CONFORMANCE_SHARED")
-    return (Path(shared) if shared else REPO.parent / "shared") / "spec"
+    return shared_folder() / "spec"
 
 
 # -- reachability -----------------------------------------------------------------------------------

@@ -27,7 +27,10 @@ from harness.transport import Attempt, Cassette, Exchange, HTTPResponse, Redacto
 from harness.validators import rule_ids
 
 REPO = Path(__file__).resolve().parent.parent
-DEFAULT_SEED = REPO.parent / "shared" / "seed" / "vertex-openai-chat-completions-examples.de.txt"
+sys.path.insert(0, str(REPO))
+from scripts.shared_folder import shared_folder  # noqa: E402
+
+DEFAULT_SEED = shared_folder() / "seed" / "vertex-openai-chat-completions-examples.de.txt"
 ENDPOINT = "vertex-docs"
 
 # case id -> (section title, the line that introduces the sample answer, content type)

@@ -1,9 +1,11 @@
 """What the client-layer tests share: the real JavaScript clients installed once per session (into
-the normal cache), recorded answers, and the reference the harness would pass."""
+the normal cache), recorded answers, the reference the harness would pass, and the processes
+running (to see the Node bridge start and end)."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -57,3 +59,16 @@ def sse_answer(payloads: list[Any], *, done: bool = True) -> RecordedAnswer:
     if done:
         chunks.append(b"data: [DONE]\n\n")
     return RecordedAnswer(200, (("content-type", "text/event-stream"),), tuple(chunks))
+
+
+def processes() -> Iterator[tuple[int, Path, str]]:
+    """Every process /proc lists: its pid, its /proc folder and its `stat` line (one that ended
+    while being read is left out)."""
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        yield int(entry.name), entry, stat

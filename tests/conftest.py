@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import os
-import subprocess
 from pathlib import Path
 
 import pytest
+
+from scripts.shared_folder import shared_folder
 
 # pytest imports readline at start-up (its capture workaround), and GNU readline exports COLUMNS and
 # LINES into the C environment, unseen in os.environ: every command a test starts would then think
@@ -19,32 +20,7 @@ for _name in ("COLUMNS", "LINES"):
 os.environ.pop("GITHUB_STEP_SUMMARY", None)
 
 REPO = Path(__file__).resolve().parent.parent
-
-
-def _shared_folder() -> Path:
-    """The reference material: CHAT_CONFORMANCE_SHARED, else `shared/` beside the repository, else
-    beside the checkout this one was cloned from (CI clones the working copy into a scratch folder)."""
-    if os.environ.get("CHAT_CONFORMANCE_SHARED"):
-        return Path(os.environ["CHAT_CONFORMANCE_SHARED"])
-    beside = REPO.parent / "shared"
-    if beside.is_dir():
-        return beside
-    try:
-        origin = subprocess.run(
-            ["git", "-C", str(REPO), "config", "--get", "remote.origin.url"],
-            capture_output=True, text=True, timeout=10, check=False,
-        ).stdout.strip()
-    except (OSError, subprocess.TimeoutExpired):
-        origin = ""
-    beside_origin = Path(origin.removeprefix("file://")).resolve().parent / "shared" if origin else beside
-    if beside_origin.is_dir():
-        return beside_origin
-    return beside  # missing: the tests that read it fail and say where it was looked for
-
-
-SHARED = _shared_folder()
-# What the tests start (scripts/build_schemas.py) finds the same folder.
-os.environ["CHAT_CONFORMANCE_SHARED"] = str(SHARED)
+SHARED = shared_folder()
 SEED = SHARED / "seed" / "vertex-openai-chat-completions-examples.de.txt"
 
 

@@ -13,7 +13,6 @@ import os
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
 
@@ -35,6 +34,7 @@ from .clients_support import (
     call,
     ensure_js_clients,
     json_answer,
+    processes,
     reference,
     sse_answer,
 )
@@ -285,17 +285,11 @@ def test_outcomes_name_the_installed_version(seed):
 def _node_children() -> list[int]:
     """Node processes whose parent is this test process (read from /proc)."""
     pids = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
+    for pid, _, stat in processes():
         comm = stat[stat.index("(") + 1 : stat.rindex(")")]
         ppid = int(stat[stat.rindex(")") + 2 :].split()[1])
         if ppid == os.getpid() and comm == "node":
-            pids.append(int(entry.name))
+            pids.append(pid)
     return pids
 
 

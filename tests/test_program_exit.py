@@ -13,22 +13,20 @@ from pathlib import Path
 
 from harness.report import read_results
 
+from .clients_support import processes
 from .test_check import seed_stream
 
 
 def _processes_marked(marker: str) -> list[int]:
     """Processes whose environment carries `marker` (the Node bridge inherits the harness's)."""
     found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
+    for pid, folder, stat in processes():
         try:
-            environ = (entry / "environ").read_bytes()
-            state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
+            environ = (folder / "environ").read_bytes()
         except OSError:
             continue
-        if marker.encode() in environ and state != "Z":
-            found.append(int(entry.name))
+        if marker.encode() in environ and stat.rsplit(")", 1)[1].split()[0] != "Z":
+            found.append(pid)
     return found
 
 

@@ -8,17 +8,15 @@ Exit codes, the same for every command:
 
 from __future__ import annotations
 
-import atexit
-import gc
 import json
 import os
 import sys
-import threading
 from collections.abc import Sequence
 from pathlib import Path
 
 import click
 
+from .._process import end_process, tune_collector
 from .._version import __version__
 from ..cases import Case
 from ..endpoints import Endpoint, bundled_endpoints, endpoint_kinds, find_config, load_config
@@ -354,39 +352,8 @@ cli.add_command(clients)
 
 def main(argv: Sequence[str] | None = None) -> None:
     """The program (console script and `python -m harness`); `cli` is the command to embed."""
-    # A run builds a few hundred thousand objects that live until it ends (schemas, the clients'
-    # pydantic models); at the default threshold of 700 allocations the collector walks them again
-    # and again. Fewer collections took a cold run with the four clients from 4.2 to 3.8 s.
-    gc.set_threshold(10_000, 50, 50)
+    tune_collector()
     try:
         cli.main(args=list(argv) if argv is not None else None, prog_name="chat-conformance")
     except SystemExit as done:
-        _end_process(done)
-    raise AssertionError("click's standalone mode always ends with SystemExit")
-
-
-def _end_process(done: SystemExit) -> None:
-    """Ends the process without the interpreter's teardown of every module and object: with the
-    real clients loaded (openai, LangChain and their pydantic models) that teardown alone takes
-    about 0.3 s, more than a warm replay's judging. Everything that keeps data has been written
-    by now (reports atomically, results.jsonl flushed line by line, the outcome cache in
-    autocommit); the exit handlers still run (the Node bridge ends, logging flushes). A thread
-    still working (none should be) gets the ordinary exit, which waits for it; so does a run
-    under a profiler or a coverage tracer, which writes its data at teardown."""
-    code = done.code
-    if code is None:
-        code = 0
-    elif not isinstance(code, int):
-        print(code, file=sys.stderr)
-        code = 1
-    if sys.gettrace() is not None or sys.getprofile() is not None:
-        raise done
-    if any(thread.is_alive() and not thread.daemon for thread in threading.enumerate() if thread is not threading.main_thread()):
-        raise done
-    atexit._run_exitfuncs()  # what the interpreter would run first at exit
-    for stream in (sys.stdout, sys.stderr):
-        try:
-            stream.flush()
-        except (OSError, ValueError):  # a closed pipe (`| head`) or stream: nothing more to say there
-            pass
-    os._exit(code)
+        end_process(done)

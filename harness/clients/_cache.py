@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from ._model import ClientOutcome, RecordedAnswer
+from ._request import canonical_json
 
 __all__ = ["OutcomeCache", "answer_key", "code_fingerprint"]
 
@@ -40,10 +41,6 @@ def code_fingerprint() -> str:
     return digest.hexdigest()[:16]
 
 
-def _canonical(value: Any) -> bytes:
-    return json.dumps(value, sort_keys=True, ensure_ascii=False, default=str).encode()
-
-
 def answer_key(
     answer: RecordedAnswer,
     request: Mapping[str, Any] | None,
@@ -56,9 +53,9 @@ def answer_key(
     for part in (
         str(FORMAT).encode(),
         answer.fingerprint().encode(),
-        _canonical(request),
-        _canonical(reference),
-        _canonical({"stream": stream, "url": url, "events_total": answer.events_total}),
+        canonical_json(request).encode(),
+        canonical_json(reference).encode(),
+        canonical_json({"stream": stream, "url": url, "events_total": answer.events_total}).encode(),
     ):
         digest.update(len(part).to_bytes(8, "big"))
         digest.update(part)

@@ -50,7 +50,7 @@ def wants_json_schema(request: Mapping[str, Any]) -> bool:
 
 def canonical_json(value: Any) -> str:
     """One spelling per value (keys sorted), to compare values or key on them."""
-    return json.dumps(value, sort_keys=True, ensure_ascii=False)
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
 
 
 def sent_differences(recorded: Mapping[str, Any], sent: Any) -> str | None:

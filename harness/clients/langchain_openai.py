@@ -117,6 +117,11 @@ def _assembled(message: Any, reference: Mapping[str, Any] | None) -> dict[str, A
     return body
 
 
+def _refused(path: str, exc: Exception) -> PathRun:
+    """LangChain refused the request's settings, tools or response_format: nothing was sent."""
+    return PathRun(path, raised=Raised(type(exc).__name__, str(exc)), sent=False, aspects=_ASPECTS)
+
+
 class LangChainOpenAI(Driver):
     name = "langchain-openai"
     package = "langchain-openai"
@@ -163,8 +168,8 @@ class LangChainOpenAI(Driver):
         messages, note = _messages(job.request)
         try:
             runnable = self._runnable(job)
-        except Exception as exc:  # noqa: BLE001 - the settings refused before anything was sent
-            return PathRun("invoke", raised=Raised(type(exc).__name__, str(exc)), sent=False, aspects=_ASPECTS)
+        except Exception as exc:  # noqa: BLE001
+            return _refused("invoke", exc)
         with serving(job.answer) as transport:
             try:
                 message = runnable.invoke(messages)
@@ -179,8 +184,8 @@ class LangChainOpenAI(Driver):
         messages, note = _messages(job.request)
         try:
             runnable = self._runnable(job)
-        except Exception as exc:  # noqa: BLE001 - the settings refused before anything was sent
-            return PathRun(path, raised=Raised(type(exc).__name__, str(exc)), sent=False, aspects=_ASPECTS)
+        except Exception as exc:  # noqa: BLE001
+            return _refused(path, exc)
         with serving(job.answer) as transport:
             try:
                 for chunk in runnable.stream(messages):
