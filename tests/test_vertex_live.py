@@ -71,8 +71,9 @@ def test_global_endpoint_case_goes_to_the_documented_global_path(token_server: T
 @pytest.mark.parametrize(
     ("case_id", "location", "api_version", "path"),
     [
-        # The self-deployed REST examples pin the global host and v1beta1 (seed lines 151-251).
-        ("self-deployed-chat", "us-central1", "v1", "/v1beta1/projects/p/locations/global/endpoints/1234567890/chat/completions"),
+        # The self-deployed REST examples use the global host and v1beta1 (seed lines 151-251); the
+        # endpoint's configured location and version win (tests/test_case_targets.py).
+        ("self-deployed-chat", "us-central1", "v1", "/v1/projects/p/locations/us-central1/endpoints/1234567890/chat/completions"),
         # The Python variant uses the endpoint's own location and version.
         ("self-deployed-chat-model", "europe-west4", "v1", "/v1/projects/p/locations/europe-west4/endpoints/1234567890/chat/completions"),
     ],

@@ -159,11 +159,33 @@ def load_case_file(path: Path, *, known_rules: Collection[str], recordings_dir: 
         path=path,
         tags=tuple(data.get("tags", ())),
         description=data.get("description"),
-        url_overrides=data.get("vertex", {}),
+        documented_target={key: value for key, value in data.get("vertex", {}).items() if key != "pinned"},
+        pinned=_pinned(data, lines, path),
         profile=data.get("profile"),
         parameter=data.get("parameter"),
         recordings_dir=recordings_dir,
     )
+
+
+def _pinned(data: dict[str, Any], lines: Lines, path: Path) -> frozenset[str]:
+    """The `vertex.pinned` names: each one given in the section, and pinnable on every kind the
+    case applies to that takes it (a self-deployed endpoint lives in one location only)."""
+    section = data.get("vertex", {})
+    pinned = frozenset(section.get("pinned", ()))
+    for number, name in enumerate(section.get("pinned", ())):
+        where = lines.line_of(["vertex", "pinned", number])
+        if name not in section:
+            raise CaseError(f"vertex.pinned names {name}, but the vertex section gives no {name}", path=path, line=where)
+        for kind_name in data["applies_to"]:
+            kind = endpoint_kinds()[kind_name]
+            if name in kind.url_overrides and name not in kind.pinnable:
+                raise CaseError(
+                    f"vertex.pinned: a case cannot pin the {name} of a {kind_name} endpoint (it is served where it was "
+                    f"deployed); remove {name} from pinned or {kind_name} from applies_to",
+                    path=path,
+                    line=where,
+                )
+    return pinned
 
 
 def load_cases(directories: Sequence[Path] | Iterable[Path], *, known_rules: Collection[str]) -> list[Case]:

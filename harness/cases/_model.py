@@ -72,9 +72,13 @@ class Case:
     path: Path
     tags: tuple[str, ...] = ()
     description: str | None = None
-    url_overrides: Mapping[str, str] = field(default_factory=dict)
-    """The case file's `vertex:` section: values (location, api_version) that replace the
-    endpoint's own for this case's requests, on the kinds that take them."""
+    documented_target: Mapping[str, str] = field(default_factory=dict)
+    """The case file's `vertex:` section: where the documented example sends its request
+    (location, api_version). On the kinds that take them they apply where the endpoint sets no
+    value of its own (`EndpointKind.case_values`); the endpoint's configuration wins otherwise."""
+    pinned: frozenset[str] = frozenset()
+    """Of `documented_target`, what the case is about (global-endpoint: the global location):
+    these win over the endpoint's own values."""
     profile: str | None = None
     """Overrides the endpoint's schema profile for this case."""
     parameter: str | None = None

@@ -23,15 +23,18 @@ What a kind declares:
 - `default_auth` (the short form of `auth:`: google, none, bearer or bearer:ENV_VAR) and
   `default_profile` (the schema profile answers are judged by: openai or vertex);
 - `environment`: fields that ad-hoc flags take from an environment variable when not given;
-- `url_overrides`: the fields a case may override for its own requests (a case file's `vertex:`
-  section), and `build_url`, the Chat Completions URL itself.
+- `url_overrides`: the fields a case file's `vertex:` section may give for its requests (where
+  the documented example sent it); they apply only where the endpoint sets none of its own, except
+  the `pinnable` ones a case pins because they are its point (`case_values`, `for_case`);
+  `departures` says where the example was sent elsewhere; and `build_url`, the Chat Completions
+  URL itself.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass, replace
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import urlsplit
@@ -94,6 +97,9 @@ class EndpointKind:
     default_profile: ClassVar[str] = "openai"
     environment: ClassVar[Mapping[str, str]] = MappingProxyType({})
     url_overrides: ClassVar[frozenset[str]] = frozenset()
+    pinnable: ClassVar[frozenset[str]] = frozenset()
+    """Of `url_overrides`, those a case may pin (win over the endpoint's own value) because the
+    case is about that value; an endpoint that exists in one place only has none."""
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -164,9 +170,34 @@ class EndpointKind:
             )
         return self.build_url(endpoint, overrides)
 
-    def url_for_case(self, endpoint: Endpoint, case_overrides: Mapping[str, str]) -> str:
-        """The URL for one case: the case's overrides this kind takes; the rest mean nothing to it."""
-        return self.url(endpoint, {k: v for k, v in case_overrides.items() if k in self.url_overrides})
+    def case_values(self, endpoint: Endpoint, documented: Mapping[str, str], pinned: Collection[str] = ()) -> dict[str, str]:
+        """Of a case's documented values (where its example sent the request), those that replace
+        the endpoint's own: the pinned ones, and the others only where the endpoint sets none and
+        nothing else fixes them. A value the endpoint is configured with wins, because the
+        endpoint lives there (a self-deployed endpoint's ID exists in its own region only).
+        Values this kind does not take mean nothing to it."""
+        fixed = self.fixed_fields(endpoint)
+        return {
+            name: value
+            for name, value in documented.items()
+            if name in self.url_overrides and (name in pinned or (endpoint.value(name) is None and name not in fixed))
+        }
+
+    def fixed_fields(self, endpoint: Endpoint) -> frozenset[str]:
+        """Fields a case's documented value may not change even when the endpoint leaves them unset
+        (a dedicated endpoint's host names its region, so its location is that region)."""
+        return frozenset()
+
+    def departures(self, endpoint: Endpoint, documented: Mapping[str, str], pinned: Collection[str] = ()) -> list[tuple[str, str, str]]:
+        """(what, documented, used) for every part of the URL where the case's request goes
+        elsewhere than its documented example: `[("location", "global", "us-central1")]`."""
+        return []
+
+    def for_case(self, endpoint: Endpoint, documented: Mapping[str, str], pinned: Collection[str] = ()) -> Endpoint:
+        """The endpoint as one case's requests see it: with the documented values that apply
+        (`case_values`), so its URL and its placeholders (`{location}`) agree."""
+        values = self.case_values(endpoint, documented, pinned)
+        return replace(endpoint, **values) if values else endpoint
 
     def __repr__(self) -> str:
         return f"<endpoint kind {self.name}>"
@@ -199,6 +230,8 @@ def _register(kind: EndpointKind) -> None:
         if setting in ENDPOINT_FIELDS or not _SETTING.match(setting):
             raise ValueError(f"endpoint kind {kind.name}: setting {setting!r} must match {_SETTING.pattern} and not be a field of Endpoint")
     unknown = (kind.endpoint_fields | kind.url_overrides) - ENDPOINT_FIELDS
+    if not kind.pinnable <= kind.url_overrides:
+        raise ValueError(f"endpoint kind {kind.name}: pinnable {', '.join(sorted(kind.pinnable - kind.url_overrides))} is not in url_overrides")
     if unknown:
         raise ValueError(f"endpoint kind {kind.name}: {', '.join(sorted(unknown))} is not a field of Endpoint; declare it in `settings`")
     _KINDS[kind.name] = kind

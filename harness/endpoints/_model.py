@@ -88,6 +88,10 @@ class Endpoint:
     kinds it replaces only `scheme://host:port`: the documented path is still built from
     project, location and endpoint id, so tests can aim a Vertex-shaped request at 127.0.0.1.
 
+    `location` and `api_version` are None when not configured: the Vertex kinds then use what a
+    case's documentation shows (its `vertex:` section), else us-central1 and v1. A value that is
+    configured wins over the case's, because the endpoint lives there (see `EndpointKind.case_values`).
+
     `project_number` and `dedicated` matter only for `vertex-endpoint`: a dedicated endpoint is
     reached on its own host `{endpoint_id}.{location}-{project_number}.prediction.vertexai.goog`.
     """
@@ -100,8 +104,8 @@ class Endpoint:
     base_url: str | None = None
     project: str | None = None
     project_number: str | None = None
-    location: str = "us-central1"
-    api_version: ApiVersion = "v1"
+    location: str | None = None
+    api_version: ApiVersion | None = None
     endpoint_id: str | None = None
     dedicated: bool = False
     headers: Mapping[str, str] = field(default_factory=lambda: _frozen({}), hash=False)
@@ -170,7 +174,7 @@ class Endpoint:
         kind = get_kind(self.kind)  # ValueError naming the kinds there are
         if self.origin not in ENDPOINT_ORIGINS:
             raise ValueError(f"unknown origin {self.origin!r} (valid: {', '.join(ENDPOINT_ORIGINS)})")
-        if self.api_version not in API_VERSIONS:
+        if self.api_version is not None and self.api_version not in API_VERSIONS:
             raise ValueError(f"unknown api_version {self.api_version!r} (valid: {', '.join(API_VERSIONS)})")
         for name in self.given():
             if name not in kind.applicable_fields:

@@ -11,12 +11,18 @@ from ..cases import Case, Step, render_body
 from ..endpoints import Endpoint, chat_completions_url
 from ..transport import HTTPRequest
 
-__all__ = ["build_request", "endpoint_request", "request_url", "curl_command"]
+__all__ = ["build_request", "case_endpoint", "curl_command", "endpoint_request", "request_url"]
+
+
+def case_endpoint(case: Case, endpoint: Endpoint) -> Endpoint:
+    """The endpoint as the case's requests see it: with the case's documented location and API
+    version where the endpoint sets none of its own (or where the case pins them)."""
+    return endpoint.kind_spec.for_case(endpoint, case.documented_target, case.pinned)
 
 
 def request_url(case: Case, endpoint: Endpoint) -> str:
-    """The endpoint's URL with the case's overrides its kind takes (a Vertex case may ask for global)."""
-    return endpoint.kind_spec.url_for_case(endpoint, case.url_overrides)
+    """Where the case's requests go: the endpoint's own URL, with what `case_endpoint` takes from the case."""
+    return chat_completions_url(case_endpoint(case, endpoint))
 
 
 def endpoint_request(
@@ -42,8 +48,9 @@ def build_request(
     case: Case, step: Step, endpoint: Endpoint, responses: Mapping[str, Any], *, preview: bool = False
 ) -> HTTPRequest:
     """Raises PlaceholderMissing / DependencyMissing (from harness.cases) when it cannot be built."""
-    body = render_body(step.body, endpoint.placeholder_values(), responses, preview=preview)
-    return endpoint_request(endpoint, body, stream=step.stream, url=request_url(case, endpoint), headers=step.headers)
+    target = case_endpoint(case, endpoint)
+    body = render_body(step.body, target.placeholder_values(), responses, preview=preview)
+    return endpoint_request(target, body, stream=step.stream, url=chat_completions_url(target), headers=step.headers)
 
 
 def curl_command(request: HTTPRequest, *, token_placeholder: str | None) -> str:

@@ -12,12 +12,17 @@ Sources (all under the spec folder `vertex-docs/` or the seed page):
   `https://${ENDPOINT_ID}.${REGION}-${PROJECT_NUMBER}.prediction.vertexai.goog/v1/projects/
   ${PROJECT_NUMBER}/locations/${REGION}/endpoints/${ENDPOINT_ID}/chat/completions`; line 507 of
   that file shows the same path with `projects/${PROJECT_ID}` behind the dedicated host).
+
+Where a case's documented example went elsewhere (the seed's self-deployed REST samples use
+`locations/global` and v1beta1, lines 151-251, while the Python samples of the same section use
+the endpoint's own `{location}` and v1), the endpoint's configured location and API version win;
+the example's apply only where the endpoint sets none (`EndpointKind.case_values`).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
@@ -28,12 +33,16 @@ from .._model import API_VERSIONS
 if TYPE_CHECKING:
     from .._model import Endpoint
 
-__all__ = ["VertexKind", "regional_host"]
+__all__ = ["DEFAULT_API_VERSION", "DEFAULT_LOCATION", "VertexKind", "regional_host"]
 
 # One URL path segment: anything that cannot end the segment or the path early.
 _SEGMENT = re.compile(r"^[^/?#\s]+$")
 _LOCATION = re.compile(r"^[a-z][a-z0-9-]*$")
 _DIGITS = re.compile(r"^[0-9]+$")
+
+# What an endpoint that configures neither uses, unless a case's documented example says otherwise.
+DEFAULT_LOCATION = "us-central1"
+DEFAULT_API_VERSION = "v1"
 
 
 class VertexKind(EndpointKind):
@@ -67,15 +76,32 @@ class VertexKind(EndpointKind):
             raise ValueError(f"unknown api_version {value!r}; use one of {', '.join(API_VERSIONS)}")
 
     def placeholder_values(self, endpoint: Endpoint) -> dict[str, str]:
-        values = {"location": endpoint.location}
+        values = {"location": _location(endpoint)}
         if endpoint.project:
             values["project"] = endpoint.project
         return values
 
+    # -- the URL ------------------------------------------------------------------------------------
+
+    def endpoint_segment(self, endpoint: Endpoint) -> str:
+        """What follows `endpoints/` in the path: `openapi` for Gemini, the ID of a deployed model."""
+        raise NotImplementedError
+
+    def google_host(self, endpoint: Endpoint, location: str) -> str:
+        """Google's host for the endpoint in `location` (the one a base_url stands in for)."""
+        return regional_host(location)
+
+    def build_url(self, endpoint: Endpoint, overrides: Mapping[str, str]) -> str:
+        location, path = self.resource_path(endpoint, overrides, self.endpoint_segment(endpoint))
+        host = self.google_host(endpoint, location)  # built even behind a base_url: it refuses a dedicated global endpoint
+        if endpoint.base_url:
+            return _origin(self, endpoint, endpoint.base_url) + path
+        return f"https://{host}{path}"
+
     def resource_path(self, endpoint: Endpoint, overrides: Mapping[str, str], tail: str) -> tuple[str, str]:
         """(location, `/{version}/projects/{P}/locations/{L}/endpoints/{tail}/chat/completions`)."""
-        location = overrides.get("location", endpoint.location)
-        version = overrides.get("api_version", endpoint.api_version)
+        location = overrides.get("location") or _location(endpoint)
+        version = overrides.get("api_version") or _api_version(endpoint)
         if version not in API_VERSIONS:
             raise ValueError(f"unknown api_version {version!r} (valid: {', '.join(API_VERSIONS)})")
         for label, value in (("project", endpoint.project), ("location", location), ("endpoint_id", endpoint.endpoint_id)):
@@ -85,11 +111,27 @@ class VertexKind(EndpointKind):
             raise ValueError(f"endpoint {endpoint.name}: kind {self.name} needs project")
         return location, f"/{version}/projects/{endpoint.project}/locations/{location}/endpoints/{tail}/chat/completions"
 
-    def at_host(self, endpoint: Endpoint, host: str, path: str) -> str:
-        """`https://host/path`, or the base_url's `scheme://host:port` in front of the path."""
-        if endpoint.base_url:
-            return _origin(self, endpoint, endpoint.base_url) + path
-        return f"https://{host}{path}"
+    # -- a case's documented example versus where its requests go --------------------------------------
+
+    def departures(self, endpoint: Endpoint, documented: Mapping[str, str], pinned: Collection[str] = ()) -> list[tuple[str, str, str]]:
+        sent = self.for_case(endpoint, documented, pinned)
+        used = {"location": _location(sent), "api_version": _api_version(sent)}
+        found = [(name, documented[name], used[name]) for name in ("location", "api_version") if documented.get(name, used[name]) != used[name]]
+        if "location" in documented:
+            # The example's host is Google's shared host of its location; a base_url (a test server
+            # standing in for Google) is not a departure from it, a dedicated host is.
+            example_host, host = regional_host(documented["location"]), self.google_host(sent, used["location"])
+            if example_host != host:
+                found.append(("host", example_host, host))
+        return found
+
+
+def _location(endpoint: Endpoint) -> str:
+    return endpoint.location or DEFAULT_LOCATION
+
+
+def _api_version(endpoint: Endpoint) -> str:
+    return endpoint.api_version or DEFAULT_API_VERSION
 
 
 def regional_host(location: str) -> str:

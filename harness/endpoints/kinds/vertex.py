@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-from ._vertex_base import VertexKind, regional_host
+from ._vertex_base import VertexKind
 
 if TYPE_CHECKING:
     from .._model import Endpoint
@@ -17,8 +16,10 @@ class Vertex(VertexKind):
     name = "vertex"
     description = "Gemini on Vertex AI's OpenAI-compatible endpoint (Google auth)"
     required = ("project", "model")
+    # `endpoints/openapi` is Google's own, served in every location; so a case about one location
+    # (global-endpoint: seed lines 642-659) may send there whatever location the endpoint names.
+    pinnable = frozenset({"location"})
 
-    def build_url(self, endpoint: Endpoint, overrides: Mapping[str, str]) -> str:
+    def endpoint_segment(self, endpoint: Endpoint) -> str:
         # seed vertex-openai-chat-completions-examples.de.txt:12 (regional), 351 and 651 (global)
-        location, path = self.resource_path(endpoint, overrides, "openapi")
-        return self.at_host(endpoint, regional_host(location), path)
+        return "openapi"

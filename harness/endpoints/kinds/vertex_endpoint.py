@@ -23,6 +23,8 @@ class VertexEndpoint(VertexKind):
     description = "a self-deployed model on Vertex AI, on the shared or a dedicated host (Google auth)"
     required = ("project", "endpoint_id")
     endpoint_fields = VertexKind.endpoint_fields | {"endpoint_id", "dedicated", "project_number"}
+    # No case may pin a location: the endpoint's ID exists in the one location it was deployed in.
+    pinnable = frozenset()
 
     def required_fields(self, given: Mapping[str, Any]) -> tuple[str, ...]:
         return (*self.required, "project_number") if given.get("dedicated") else self.required
@@ -50,15 +52,21 @@ class VertexEndpoint(VertexKind):
             values["endpoint_id"] = endpoint.endpoint_id
         return values
 
-    def build_url(self, endpoint: Endpoint, overrides: Mapping[str, str]) -> str:
+    def fixed_fields(self, endpoint: Endpoint) -> frozenset[str]:
+        # The dedicated host names the region, so a case's documented global cannot move it.
+        return frozenset({"location"}) if endpoint.dedicated else frozenset()
+
+    def endpoint_segment(self, endpoint: Endpoint) -> str:
         if not endpoint.endpoint_id:
             raise ValueError(f"endpoint {endpoint.name}: kind vertex-endpoint needs endpoint_id")
+        return endpoint.endpoint_id
+
+    def google_host(self, endpoint: Endpoint, location: str) -> str:
         # seed line 160 (shared host); custom-weights file line 4 (dedicated host)
-        location, path = self.resource_path(endpoint, overrides, endpoint.endpoint_id)
         if not endpoint.dedicated:
-            return self.at_host(endpoint, regional_host(location), path)
+            return regional_host(location)
         if location == "global":
             raise ValueError(f"endpoint {endpoint.name}: a dedicated endpoint is regional, it has no global host")
         if not endpoint.project_number:
             raise ValueError(f"endpoint {endpoint.name}: a dedicated endpoint needs project_number")
-        return self.at_host(endpoint, f"{endpoint.endpoint_id}.{location}-{endpoint.project_number}.prediction.vertexai.goog", path)
+        return f"{endpoint.endpoint_id}.{location}-{endpoint.project_number}.prediction.vertexai.goog"
