@@ -12,6 +12,7 @@ Requests are built by `build_request`, the function `show` and `run` use.
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from dataclasses import replace
@@ -22,14 +23,16 @@ import pytest
 
 from harness.cases import bundled_cases_dir, load_cases
 from harness.endpoints import load_config
-from harness.runner import build_request
+from harness.runner import Mode, Runner, RunSettings, Verdict, build_request
 from harness.validators import rule_ids
 
+from .servers import Reply, ScriptedServer, chunk, completion
 
 REGIONAL_HOST = "us-central1-aiplatform.googleapis.com"
 GLOBAL_HOST = "aiplatform.googleapis.com"
 # The case whose documented purpose is the global location itself (seed lines 642-659).
 GLOBAL_BY_PURPOSE = {"global-endpoint"}
+NOTE_RULE = "case.documented-target"
 
 CONFIG = """\
 endpoints:
@@ -135,6 +138,83 @@ def test_departures_name_each_part_that_differs(cases, endpoints):
     assert urls(cases["global-endpoint"], regional_v1) == [
         f"https://{GLOBAL_HOST}/v1/projects/my-proj/locations/global/endpoints/openapi/chat/completions"
     ]
+
+
+def _answer(request) -> Reply:
+    if request.json().get("stream"):
+        return Reply.sse([chunk({"role": "assistant", "content": "Once"}), chunk({}, finish="stop"), "[DONE]"])
+    return Reply.json(completion())
+
+
+LOCAL = """\
+endpoints:
+  sd: {{kind: vertex-endpoint, base_url: "{url}", project: my-proj, location: us-central1, endpoint_id: "1234567890", model: m, auth: none}}
+  sd-anywhere: {{kind: vertex-endpoint, base_url: "{url}", project: my-proj, endpoint_id: "1234567890", model: m, auth: none}}
+  secret: {{kind: vertex-endpoint, base_url: "{url}", project: my-proj, location: europe-west4, endpoint_id: "1234567890",
+           dedicated: true, project_number: "987654321", redact_project: true, model: m, auth: none}}
+"""
+
+
+def _notes(result) -> list:
+    return [f for f in result.findings if f.rule == NOTE_RULE]
+
+
+def test_the_runner_notes_where_the_example_was_sent_instead(tmp_path: Path, cases):
+    with ScriptedServer(_answer) as server:
+        (tmp_path / "c.yaml").write_text(LOCAL.format(url=server.url))
+        local = load_config(tmp_path / "c.yaml", environ={})
+        chosen = [cases["self-deployed-chat"], cases["self-deployed-chat-stream"], cases["self-deployed-chat-model"]]
+        results = Runner(RunSettings(mode=Mode.LIVE)).run(chosen, [local["sd"], local["sd-anywhere"]])
+        paths = [r.path for r in server.received]
+    by = {(r.endpoint, r.case_id): r for r in results}
+    assert paths == [
+        "/v1beta1/projects/my-proj/locations/us-central1/endpoints/1234567890/chat/completions",
+        "/v1beta1/projects/my-proj/locations/us-central1/endpoints/1234567890/chat/completions",
+        "/v1/projects/my-proj/locations/us-central1/endpoints/1234567890/chat/completions",
+        "/v1beta1/projects/my-proj/locations/global/endpoints/1234567890/chat/completions",
+        "/v1beta1/projects/my-proj/locations/global/endpoints/1234567890/chat/completions",
+        "/v1/projects/my-proj/locations/us-central1/endpoints/1234567890/chat/completions",
+    ]
+    for case_id in ("self-deployed-chat", "self-deployed-chat-stream"):
+        result = by[("sd", case_id)]
+        assert result.verdict is Verdict.PASS, result.findings  # a note, not a problem
+        (note,) = _notes(result)
+        assert str(note.severity) == "info" and note.code == "endpoint-config"
+        assert "location global" in note.message and "us-central1" in note.message, note.message
+        assert "v1beta1" not in note.message  # the version is the example's: nothing to note there
+    # Nothing to note where the example's values were used, or where the case documents none.
+    assert not _notes(by[("sd-anywhere", "self-deployed-chat")])
+    assert not _notes(by[("sd", "self-deployed-chat-model")])
+
+
+def test_the_note_names_a_dedicated_host_without_the_project_when_redacted(tmp_path: Path, cases):
+    with ScriptedServer(_answer) as server:
+        (tmp_path / "c.yaml").write_text(LOCAL.format(url=server.url))
+        secret = load_config(tmp_path / "c.yaml", environ={})["secret"]
+        (result,) = Runner(RunSettings(mode=Mode.LIVE)).run([cases["self-deployed-chat"]], [secret])
+        assert [r.path for r in server.received] == ["/v1beta1/projects/my-proj/locations/europe-west4/endpoints/1234567890/chat/completions"]
+    (note,) = _notes(result)
+    assert "location global → europe-west4" in note.message, note.message
+    assert "host aiplatform.googleapis.com → 1234567890.europe-west4-<redacted>.prediction.vertexai.goog" in note.message
+    assert "987654321" not in note.message and "my-proj" not in note.message
+
+
+def test_the_note_is_in_the_verbose_output_and_report_json(tmp_path: Path):
+    with ScriptedServer(_answer) as server:
+        (tmp_path / "chat-conformance.yaml").write_text(LOCAL.format(url=server.url))
+        done = subprocess.run(
+            [sys.executable, "-m", "harness", "run", "--mode", "live", "--endpoint", "sd", "--case", "self-deployed-chat",
+             "--clients", "none", "-v", "--report-dir", "out"],
+            capture_output=True, text=True, cwd=tmp_path, timeout=120,
+        )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert NOTE_RULE in done.stdout and "location global" in done.stdout, done.stdout
+    report = json.loads((tmp_path / "out" / "report.json").read_text())
+    (result,) = report["results"]
+    assert result["verdict"] == "pass"
+    assert [f["severity"] for f in result["findings"] if f["rule"] == NOTE_RULE] == ["info"]
+    assert NOTE_RULE in report["rules"]  # documented with the rule catalogue the HTML report shows
+    assert NOTE_RULE in (tmp_path / "out" / "report.html").read_text()
 
 
 def test_show_builds_the_regional_url(tmp_path: Path):

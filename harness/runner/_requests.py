@@ -11,7 +11,7 @@ from ..cases import Case, Step, render_body
 from ..endpoints import Endpoint, chat_completions_url
 from ..transport import HTTPRequest
 
-__all__ = ["build_request", "case_endpoint", "curl_command", "endpoint_request", "request_url"]
+__all__ = ["build_request", "case_endpoint", "curl_command", "documented_target_note", "endpoint_request", "request_url"]
 
 
 def case_endpoint(case: Case, endpoint: Endpoint) -> Endpoint:
@@ -23,6 +23,20 @@ def case_endpoint(case: Case, endpoint: Endpoint) -> Endpoint:
 def request_url(case: Case, endpoint: Endpoint) -> str:
     """Where the case's requests go: the endpoint's own URL, with what `case_endpoint` takes from the case."""
     return chat_completions_url(case_endpoint(case, endpoint))
+
+
+def documented_target_note(case: Case, endpoint: Endpoint) -> str | None:
+    """A sentence on where the case's documented example sends its request, when the endpoint's
+    configuration sends it elsewhere (None when it goes where the example does)."""
+    departures = endpoint.kind_spec.departures(endpoint, case.documented_target, case.pinned)
+    if not departures:
+        return None
+    where = f"{case.source.document}:{case.source.lines}" if case.source.lines else case.source.document
+    changes = ", ".join(f"{what} {documented} → {used}" for what, documented, used in departures)
+    return (
+        f"sent where the endpoint is configured, not where the documented example ({where}) sends it: {changes}; "
+        "the example's values apply only to an endpoint that sets none of its own"
+    )
 
 
 def endpoint_request(

@@ -35,6 +35,7 @@ from ..transport import (
 )
 from ..validators import (
     CASE_DEPENDENCY,
+    CASE_DOCUMENTED_TARGET,
     RECORDING_STALE,
     TRANSPORT_FAILURE,
     Finding,
@@ -42,7 +43,7 @@ from ..validators import (
     judge_exchange,
     registry,
 )
-from ._requests import build_request
+from ._requests import build_request, documented_target_note
 from ._results import CaseResult, Mode, Verdict, timings_of, verdict_for
 
 if TYPE_CHECKING:
@@ -339,7 +340,10 @@ class Runner:
         return DEFAULT_MATCH_ON
 
     def _steps(self, case: Case, endpoint: Endpoint, transport: Transport, base: dict) -> CaseResult:
+        note = documented_target_note(case, endpoint)
         findings: list[Finding] = []
+        if note:  # a dedicated host name holds the project number
+            findings.append(_runner_finding(CASE_DOCUMENTED_TARGET, endpoint_redactor(endpoint).text(note), code="endpoint-config"))
         exchanges: list[Exchange] = []
         responses: dict[str, Any] = {}
         client_outcomes: list[dict[str, Any]] = []

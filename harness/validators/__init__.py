@@ -24,6 +24,7 @@ from ._registry import (
 _LAZY = {
     "BASELINE_FIXED": "._rules_runner",
     "CASE_DEPENDENCY": "._rules_runner",
+    "CASE_DOCUMENTED_TARGET": "._rules_runner",
     "RECORDING_STALE": "._rules_runner",
     "TRANSPORT_FAILURE": "._rules_runner",
     "ERROR_BODY": "._rules_basic",
@@ -41,6 +42,7 @@ __getattr__ = lazy_exports(__name__, _LAZY)
 __all__ = [
     "BASELINE_FIXED",
     "CASE_DEPENDENCY",
+    "CASE_DOCUMENTED_TARGET",
     "DIFFERENTIAL",
     "ERROR_BODY",
     "RECORDING_STALE",

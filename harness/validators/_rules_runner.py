@@ -5,10 +5,11 @@ from __future__ import annotations
 from ._findings import Effect, Severity
 from ._registry import kind, rule
 
-__all__ = ["TRANSPORT_FAILURE", "CASE_DEPENDENCY", "RECORDING_STALE", "BASELINE_FIXED"]
+__all__ = ["TRANSPORT_FAILURE", "CASE_DEPENDENCY", "CASE_DOCUMENTED_TARGET", "RECORDING_STALE", "BASELINE_FIXED"]
 
 TRANSPORT_FAILURE = "transport.failure"
 CASE_DEPENDENCY = "case.dependency"
+CASE_DOCUMENTED_TARGET = "case.documented-target"
 RECORDING_STALE = "recording.stale"
 
 
@@ -34,6 +35,27 @@ def _transport_failure(ctx):  # the runner reports these; nothing to judge on a 
     applies="runner",
 )
 def _case_dependency(ctx):
+    return ()
+
+
+@rule(
+    CASE_DOCUMENTED_TARGET,
+    findings={
+        "endpoint-config": kind(Severity.INFO, "sent to the endpoint's configured location, API version or host, not the documented example's")
+    },
+    rationale=(
+        "A case replays a documented example, but an endpoint is reached where it is configured: a self-deployed "
+        "endpoint's ID exists only in the region it was deployed in, so the example's location, API version and host "
+        "apply only where the endpoint sets none. The note says where the example went, in case an answer differs."
+    ),
+    citation=(
+        "seed vertex-openai-chat-completions-examples.de.txt:151-251: the REST samples for a self-deployed model use "
+        "aiplatform.googleapis.com/v1beta1/.../locations/global, the Python samples of the same section "
+        "{location}-aiplatform.googleapis.com/v1/.../locations/{location} with the endpoint's own region"
+    ),
+    applies="runner",
+)
+def _case_documented_target(ctx):
     return ()
 
 
