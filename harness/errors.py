@@ -5,7 +5,8 @@
         ├── UsageError        command-line flags that do not fit together
         ├── CaseError         a case file (YAML, schema, rule names, placeholders)
         ├── ConfigError       an endpoint config file or ad-hoc endpoint flags
-        └── RecordingError    a recording file that cannot be read
+        ├── RecordingError    a recording file that cannot be read
+        └── MissingExtraError an optional package a feature needs is not installed (also an ImportError)
 
 Anything an *endpoint* does wrong (refused connection, timeout, 5xx, bad bytes) is never an
 exception that leaves the runner: it becomes a finding on the case. Only the tool's own input
@@ -23,6 +24,7 @@ __all__ = [
     "CaseError",
     "ConfigError",
     "RecordingError",
+    "MissingExtraError",
     "did_you_mean",
 ]
 
@@ -65,6 +67,12 @@ class ConfigError(InputError):
 
 class RecordingError(InputError):
     """A recording that cannot be read back."""
+
+
+class MissingExtraError(InputError, ImportError):
+    """A feature needs an optional package that is not installed; the message names the extra that
+    installs it. An ImportError too, so `import harness.load.locust` fails the way a missing
+    dependency always does, while the CLI and the pytest plugin print it as one line."""
 
 
 def did_you_mean(word: str, candidates, *, limit: int = 3) -> str:

@@ -43,6 +43,7 @@ from typing import Any
 
 import pytest
 
+from ._lazy import require_extra
 from .cases import Case, bundled_cases_dir, load_cases
 from .endpoints import Endpoint, bundled_endpoints, find_config, load_config
 from .errors import InputError
@@ -243,13 +244,15 @@ def pytest_configure(config: pytest.Config) -> None:
         state = _load_state(config)
         # Credentials that cannot work fail here, once, not in every item (replay needs none).
         state.runner.prepare(state.endpoints.values())
+        if state.snapshot:
+            require_extra("syrupy", extra="pytest", needed_by="--cc-snapshot")
     except InputError as error:
         raise pytest.UsageError(f"chat-conformance: {error}") from None
     if state.snapshot:
         from .pytest_snapshots import syrupy_ready
 
         if not syrupy_ready(config):
-            raise pytest.UsageError("chat-conformance: --cc-snapshot needs syrupy's pytest plugin (pip install syrupy)")
+            raise pytest.UsageError("chat-conformance: --cc-snapshot needs syrupy's pytest plugin, which is disabled (-p no:syrupy)")
     config.stash[_STATE] = state
 
     config.addinivalue_line("markers", "chat_conformance: a chat-conformance case run against an endpoint")

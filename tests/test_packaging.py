@@ -4,43 +4,19 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
-import sysconfig
-import venv
 from pathlib import Path
 
 from .conftest import REPO
+from .wheel_venv import build_wheel, install_wheel, new_venv, running_site_dirs
 
 
 def test_wheel_install_finds_bundled_cases_schemas_and_recordings(tmp_path: Path):
-    wheels = tmp_path / "wheels"
-    build = subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(wheels), str(REPO)],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert build.returncode == 0, build.stderr
-    (wheel,) = wheels.glob("chat_conformance-*.whl")
-
+    wheel = build_wheel(tmp_path / "wheels")
     env_dir = tmp_path / "venv"
-    # Only the project itself is installed here; its dependencies come from the environment that
-    # runs the tests (never from the base interpreter, which has nothing on a fresh machine): a
-    # .pth file appends that environment's site-packages after the venv's own, so the wheel's
-    # `harness` is found first and the editable checkout's finder (a .pth of the outer
-    # environment, not processed from a path line) is not.
-    venv.EnvBuilder(system_site_packages=False, with_pip=False).create(env_dir)
-    python = env_dir / "bin" / "python"
-    inner_site = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"], capture_output=True, text=True, check=True).stdout.strip()
-    outer_sites = dict.fromkeys(sysconfig.get_paths()[key] for key in ("purelib", "platlib"))
-    Path(inner_site, "_test_environment.pth").write_text("".join(f"{site}\n" for site in outer_sites))
-    install = subprocess.run(
-        [sys.executable, "-m", "pip", "--python", str(python), "install", "--no-deps", "--no-index", "-q", str(wheel)],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert install.returncode == 0, install.stderr
+    # Only the project itself is installed here; its dependencies are whatever the environment
+    # running the tests has (tests/test_optional_extras.py builds one with exactly the core ones).
+    python = new_venv(env_dir, running_site_dirs())
+    install_wheel(python, wheel)
 
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()

@@ -75,10 +75,12 @@ def _print_text(file: Path, kind: str, assumed: list[str], judged: list[tuple[st
 @clients_option
 @handle_input_errors
 def check(file: Path, request_path: Path | None, profile: str, expect_status: str | None, output_format: str, fail_on: str, clients_choice: str) -> None:
-    """Judge one captured answer: a `curl -i` capture, a bare SSE or JSON body, or a recording.
+    """Judge one captured answer: a `curl -i` capture, a bare SSE or JSON body, or a recording
+    (ours, or a vcrpy or go-vcr cassette, a vcrpy text dump, documentation examples).
 
-    The file is read as a stream, so any size works. Whatever the body holds (HTML, a JSON array,
-    a truncated stream) is judged; exit 2 only when FILE cannot be read or is none of these forms.
+    A capture or a bare body is read as a stream, so any size works. Whatever the body holds (HTML,
+    a JSON array, a truncated stream) is judged; exit 2 only when FILE cannot be read or is none of
+    these forms.
     """
     from ..validators import ClientPanel, client_note, profile_schemas  # the client layer and jsonschema: only when judging
 

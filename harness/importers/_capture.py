@@ -4,7 +4,10 @@ Accepted forms, told apart by their first bytes:
 - a `curl -i` capture: status line, headers, blank line, body (curl has undone chunked encoding);
 - a bare SSE body (`data:`, `event:`, `id:`, `retry:` or a `:` comment first);
 - a bare JSON body (`{` or `[` first);
-- a chat-conformance recording (YAML).
+- a chat-conformance recording (YAML);
+- a foreign recording (`import_foreign`: a vcrpy or go-vcr cassette, a vcrpy text dump,
+  documentation examples), recognised by a `#` comment or heading, `=== interaction`,
+  `interactions:` or `---` first. These formats hold whole bodies, so such a file is read whole.
 """
 
 from __future__ import annotations
@@ -16,17 +19,19 @@ from pathlib import Path
 
 from ..errors import RecordingError
 from ..transport import Attempt, Exchange, HTTPRequest, HTTPResponse, read_cassette
+from ._foreign import read_foreign
 
 __all__ = ["Capture", "open_capture", "READ_SIZE"]
 
 READ_SIZE = 1 << 16
 _STATUS_LINE = re.compile(rb"^HTTP/(\d(?:\.\d)?) (\d{3})(?: ([^\r\n]*))?\r?$")
 _SSE_START = (b"data:", b"event:", b"id:", b"retry:", b":", b"data\n", b"data\r")
+_FOREIGN_START = (b"#", b"=== interaction ", b"interactions:", b"---")
 
 
 @dataclass
 class Capture:
-    kind: str  # curl, sse, json, recording
+    kind: str  # curl, sse, json, recording, or a foreign format (a key of FOREIGN_FORMATS: vertex-docs...)
     exchanges: list[Exchange]
     """For a recording, its exchanges; otherwise one exchange whose response has no stored chunks."""
     path: Path | None = None
@@ -116,9 +121,13 @@ def open_capture(path: Path) -> Capture:
         response = HTTPResponse(status=200, headers=[("content-type", "application/json")])
         assumed = ["HTTP 200 and Content-Type application/json (the file holds only the body)"]
         return Capture("json", [Exchange("capture", [Attempt(request, response)])], path, 0, assumed)
+    if start.startswith(_FOREIGN_START):
+        foreign = read_foreign(path)
+        return Capture(foreign.format, foreign.cassette.exchanges, assumed=foreign.notes)
     if not first:
         raise _unreadable(path, "the file is empty")
     raise _unreadable(
         path,
-        "not a curl -i capture (HTTP/ status line), an SSE body (data: lines), a JSON body, or a chat-conformance recording",
+        "not a curl -i capture (HTTP/ status line), an SSE body (data: lines), a JSON body, a chat-conformance recording, "
+        "or a foreign recording (vcrpy, go-vcr, a vcrpy text dump, documentation examples)",
     )

@@ -19,6 +19,7 @@ import datetime as dt
 import email.utils
 import re
 from array import array
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -30,7 +31,7 @@ from ._docs import read_docs
 from ._text_dump import DUMP_INTERACTION, read_text_dump
 from ._vcr import read_vcr_cassette
 
-__all__ = ["import_foreign", "FOREIGN_FORMATS"]
+__all__ = ["import_foreign", "read_foreign", "ForeignRecording", "FOREIGN_FORMATS"]
 
 FOREIGN_FORMATS: dict[str, str] = {
     "text-dump": "plain-text dump of a vcrpy cassette (=== interaction N: METHOD URL / --- request body: / ...)",
@@ -48,8 +49,22 @@ _HEADER_LINE = re.compile(r"^#(?: .*)?$")
 # -- entry point -----------------------------------------------------------------------------------
 
 
+@dataclass
+class ForeignRecording:
+    format: str
+    """Its key in `FOREIGN_FORMATS`."""
+    cassette: Cassette
+    notes: list[str]
+    """What the format did not hold and was assumed or adjusted (also in the cassette's `note`)."""
+
+
 def import_foreign(path: Path) -> Cassette:
     """Read a foreign recording, detect its format and return it as a `Cassette`."""
+    return read_foreign(path).cassette
+
+
+def read_foreign(path: Path) -> ForeignRecording:
+    """`import_foreign`, with the format it detected and the notes on what it assumed."""
     path = Path(path)
     try:
         raw = path.read_bytes()
@@ -102,8 +117,9 @@ def import_foreign(path: Path) -> Cassette:
         )
         exchanges.append(Exchange(step=step, attempts=[Attempt(request=request, response=response)]))
 
+    notes = _dedupe(import_notes)
     note_lines = [*header, f"IMPORTED from {path.name}: {fmt} format ({FOREIGN_FORMATS[fmt]}); one chunk per body, no timing."]
-    note_lines += [f"IMPORT NOTE: {n}" for n in _dedupe(import_notes)]
+    note_lines += [f"IMPORT NOTE: {n}" for n in notes]
     if len(hosts) > 1:
         note_lines.append(f"IMPORT NOTE: the examples use {len(hosts)} hosts; `server` lists them all")
     cassette = Cassette(
@@ -116,7 +132,7 @@ def import_foreign(path: Path) -> Cassette:
     )
     if recorded_at:
         cassette.recorded_at = recorded_at
-    return cassette
+    return ForeignRecording(fmt, cassette, notes)
 
 
 def _detect(path: Path, text: str, lines: list[str], header_end: int) -> tuple[str, list[Item]]:

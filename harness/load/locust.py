@@ -21,7 +21,8 @@ process (each worker, or a standalone locust) send N requests and stop; once eve
 the master ends the run (headless), with every answer counted.
 
 This module imports Locust, which patches the standard library for gevent as it is imported:
-`harness.load` itself never imports it.
+`harness.load` itself never imports it. Locust is the `load` extra; without it, importing this
+module raises `MissingExtraError` (an ImportError) saying `pip install 'chat-conformance[load]'`.
 """
 
 from __future__ import annotations
@@ -32,7 +33,11 @@ import time
 from pathlib import Path
 from typing import Any
 
-import gevent
+from .._lazy import require_extra
+
+require_extra("locust", extra="load", needed_by="harness.load.locust")
+
+import gevent  # noqa: E402 - Locust brings gevent: after the check above
 from locust import User, constant, events, task
 from locust.exception import StopUser
 from locust.runners import LocalRunner, MasterRunner, WorkerRunner

@@ -134,6 +134,9 @@ torch_must_be_cpu() {
 
 # fetch_sdist DEST_DIR -> prints the path of llama_cpp_python-<v>.tar.gz, downloading it once from
 # the package registry (pip download, source only) into $CHAT_CONFORMANCE_CACHE/sdist.
+# `--no-binary llama-cpp-python`, not `:all:`: pip reads the sdist's metadata in an isolated build
+# environment, and `:all:` would make it build that environment's packages (scikit-build-core and
+# its dependencies) from source too, minutes before anything is downloaded; they come as wheels.
 fetch_sdist() {
   local dir="$CHAT_CONFORMANCE_CACHE/sdist"
   local name="llama_cpp_python-${LLAMA_CPP_PYTHON_VERSION}.tar.gz"
@@ -149,7 +152,7 @@ fetch_sdist() {
   local tmp
   tmp="$(mktemp -d "$dir/.download.XXXXXX")"
   log "downloading llama-cpp-python==${LLAMA_CPP_PYTHON_VERSION} source distribution (pip download)"
-  run "$PYTHON" -m pip download --no-deps --no-binary :all: "llama-cpp-python==${LLAMA_CPP_PYTHON_VERSION}" -d "$tmp"
+  run "$PYTHON" -m pip download --no-deps --no-binary llama-cpp-python "llama-cpp-python==${LLAMA_CPP_PYTHON_VERSION}" -d "$tmp"
   local got
   got="$(find "$tmp" -maxdepth 1 -name 'llama_cpp_python-*.tar.gz' | head -n1)"
   [[ -n "$got" ]] || die "pip download produced no llama_cpp_python-*.tar.gz in $tmp"
