@@ -9,8 +9,11 @@ the wheel), and inlined into every page.
 What it shows: a header (versions, mode, the real clients consulted with their versions, times,
 a banner for an interrupted run, the verdict counts) and two views of the run, switched by tabs:
 
-- the verdict matrix (features × endpoints; each cell a button with its verdict as colour *and*
-  text, and which clients break on or mis-assemble its answers), with a findings panel for the
+- the verdict matrix (features × endpoints, under a legend of what each verdict means; each cell a
+  button with its verdict as colour *and* text, its findings by severity, and which clients break
+  on or mis-assemble its answers, in words that agree with the colour: a failure that does not
+  count against the endpoint, a client limitation or a baseline-known finding, is named as such),
+  with a findings panel for the
   clicked cell (every case with its verdict, skip detail and command, parameter status, timings,
   what each real client made of its answers, and its findings sorted by severity with location,
   evidence, the rule's rationale and citation, baseline marks and one "breaks X" /
@@ -19,6 +22,11 @@ a banner for an interrupted run, the verdict counts) and two views of the run, s
   `client_matrix`; each cell the worst outcome as a mark, a word and a colour), with a panel for
   the clicked cell listing every answer that was not ok: case, endpoint, step, outcome, the
   client's detail and the findings that report it.
+
+Layout: readable from 900 px up. A matrix (verdicts, clients, parameters) that fits leaves
+scrolling to the page, its header row sticking to the window's top; one wider than its place
+scrolls sideways in a box of its own, no taller than the window, with a sticky header row and
+first column and a note above it saying so.
 
 Filters: feature text (both views), severity checkboxes and "only cells with findings at the
 checked severities" (verdict view), "only features a client fails on" (client view). Below: the
@@ -122,24 +130,37 @@ _BODY = """\
 <span id="filter-status" class="muted" role="status" aria-live="polite"></span>
 </div>
 <div class="workspace" id="workspace">
-<div class="table-wrap" id="verdict-view" role="tabpanel" aria-labelledby="tab-verdicts">
-<table id="matrix">
-<caption>Rows are features, columns are endpoints; a cell shows the worst verdict of its cases, and the clients that break on or mis-assemble its answers. Click a cell for its findings.</caption>
+<div class="view" id="verdict-view" role="tabpanel" aria-labelledby="tab-verdicts">
+<p class="legend" id="matrix-about">Rows are features, columns are endpoints; a cell shows the worst verdict of its cases, its findings by severity, and the clients that break on or mis-assemble its answers. Click a cell for its findings.</p>
+<p class="legend"><span class="badge v-fail">✗ fail</span> an error finding ·
+<span class="badge v-warn">! warn</span> a warning, no error ·
+<span class="badge v-flaky">≈ flaky</span> passed and failed over repeats ·
+<span class="badge v-stale">↺ stale</span> the case’s request changed since it was recorded ·
+<span class="badge v-pass">✓ pass</span> no error or warning ·
+<span class="badge v-skip">– skip</span> not run, with why.
+Info notes, findings the baseline knows, and client limitations (a client failing on an answer no rule faults) do not count against the endpoint.</p>
+<p class="scroll-hint" id="matrix-scroll-hint" role="note" hidden></p>
+<div class="table-wrap grid-wrap" id="matrix-wrap">
+<table id="matrix" class="grid" aria-labelledby="tab-verdicts" aria-describedby="matrix-about">
 <thead><tr id="matrix-head"><th scope="col">feature</th></tr></thead>
 <tbody id="matrix-body"></tbody>
 </table>
+</div>
 <p id="matrix-empty" class="muted" hidden>No results.</p>
 </div>
-<div class="table-wrap" id="client-view" role="tabpanel" aria-labelledby="tab-clients" hidden>
+<div class="view" id="client-view" role="tabpanel" aria-labelledby="tab-clients" hidden>
+<p class="legend" id="client-caption">Rows are features, columns are the real client libraries the run consulted; a cell shows the worst outcome over the answers of the feature’s cases. Features whose answers no client was given are left out. Click a cell for the answers that were not ok.</p>
 <p class="legend"><span class="badge o-ok">✓ ok</span> handed over what the server meant ·
 <span class="badge o-mis-assembles">≠ mis-assembles</span> handed over something else ·
 <span class="badge o-breaks">✗ breaks</span> raised ·
 <span class="badge o-not-run">– not-run</span> the client could not be given the request</p>
-<table id="client-matrix">
-<caption id="client-caption">Rows are features, columns are the real client libraries the run consulted; a cell shows the worst outcome over the answers of the feature’s cases. Features whose answers no client was given are left out. Click a cell for the answers that were not ok.</caption>
+<p class="scroll-hint" id="client-scroll-hint" role="note" hidden></p>
+<div class="table-wrap grid-wrap" id="client-wrap">
+<table id="client-matrix" class="grid" aria-labelledby="tab-clients" aria-describedby="client-caption">
 <thead><tr id="client-head"><th scope="col">feature</th></tr></thead>
 <tbody id="client-body"></tbody>
 </table>
+</div>
 <p id="client-empty" class="muted" hidden></p>
 </div>
 <section id="findings-panel" tabindex="-1" aria-labelledby="findings-heading" hidden></section>
@@ -151,9 +172,10 @@ _BODY = """\
 <span class="badge p-rejected">rejected</span> a clean 4xx with an error body ·
 <span class="badge p-ignored">ignored</span> accepted, but its effect is missing ·
 <span class="badge p-broken">broken</span> a 5xx, a transport failure, or wrong output</p>
-<div class="table-wrap"><table id="parameters-table">
-<caption>What each endpoint does with each request parameter a case is about.</caption>
-<thead><tr id="parameters-head"><th scope="col">parameter</th></tr></thead>
+<p class="legend" id="parameters-about">What each endpoint does with each request parameter a case is about.</p>
+<p class="scroll-hint" id="parameters-scroll-hint" role="note" hidden></p>
+<div class="table-wrap grid-wrap" id="parameters-wrap"><table id="parameters-table" class="grid" aria-labelledby="parameters-heading" aria-describedby="parameters-about">
+<thead><tr id="parameters-head"><th scope="col" class="plain">parameter</th></tr></thead>
 <tbody id="parameters-body"></tbody>
 </table></div>
 <p id="parameters-empty" class="muted" hidden>No parameter was judged in this run (parameter cases were skipped or none ran).</p>

@@ -54,19 +54,67 @@ function outcomeLabel(outcome, name, detail) {
 function outcomeBadge(outcome) {
   return el("span", {class: "badge o-" + outcome, text: (CLIENT_MARKS[outcome] || "?") + " " + outcome});
 }
-// "breaks a, b; mis-assembles c" over findings: the verdict cell's hint and its aria-label.
-function clientHint(findings) {
-  var by = {};
+// Which findings count against the endpoint: errors and warnings the baseline does not know; the
+// verdict is made of those alone (verdict_for in harness/runner/_results.py).
+function isKnown(f) { return f.known !== undefined && f.known !== null && f.known !== false; }
+function countsAgainst(f) { return !isKnown(f) && (f.severity === "error" || f.severity === "warning"); }
+function severityCount(n, severity) { return severity === "info" ? plural(n, "info note") : plural(n, severity); }
+// A cell's findings in words that agree with its colour: "2 errors, 1 info note, 1 known (baseline)";
+// a finding the baseline knows is not counted under its severity, since it does not make the verdict.
+function findingsSummary(findings) {
+  var open = {error: 0, warning: 0, info: 0};
+  var known = 0;
   findings.forEach(function (f) {
+    if (!(f.severity in open)) return;
+    if (isKnown(f)) known += 1;
+    else open[f.severity] += 1;
+  });
+  var parts = SEVERITIES.filter(function (s) { return open[s]; }).map(function (s) { return severityCount(open[s], s); });
+  if (known) parts.push(known + " known (baseline)");
+  return parts.join(", ");
+}
+// outcome -> client names, worst outcome first.
+function byOutcome(names) {
+  return Object.keys(names).sort(function (a, b) { return OUTCOME_RANK[b] - OUTCOME_RANK[a] || (a < b ? -1 : 1); })
+    .map(function (o) { return {outcome: o, names: names[o]}; });
+}
+var LIMITATION_VERBS = {breaks: ["breaks on", "break on"], "mis-assembles": ["mis-assembles", "mis-assemble"]};
+// The verdict cell's client hint (and its aria-label), from its findings' `clients` lists, in three
+// groups so that the words agree with the colour:
+//   "breaks a; mis-assembles b, c"   failures on findings that count against the endpoint;
+//   "client limitation: d mis-assembles an answer no rule faults"   failures on an info note: the
+//       client's own finding for an answer no rule faults (harness/validators/_consequences.py), which
+//       leaves a pass a pass;
+//   "known (baseline): breaks e"     failures on findings the baseline knows.
+function clientHint(findings) {
+  var groups = {against: {}, limitation: {}, known: {}};
+  findings.forEach(function (f) {
+    var group = isKnown(f) ? "known" : countsAgainst(f) ? "against" : "limitation";
     findingClients(f).forEach(function (c) {
-      var names = by[c.outcome] = by[c.outcome] || [];
+      var names = groups[group][c.outcome] = groups[group][c.outcome] || [];
       if (names.indexOf(c.name) < 0) names.push(c.name);
     });
   });
-  return Object.keys(by).sort(function (a, b) { return OUTCOME_RANK[b] - OUTCOME_RANK[a] || (a < b ? -1 : 1); })
-    .map(function (o) { return o + " " + by[o].join(", "); }).join("; ");
+  function labels(group) { return byOutcome(group).map(function (o) { return o.outcome + " " + o.names.join(", "); }).join("; "); }
+  var parts = [];
+  if (Object.keys(groups.against).length) parts.push(labels(groups.against));
+  byOutcome(groups.limitation).forEach(function (o) {
+    var verb = LIMITATION_VERBS[o.outcome] ? LIMITATION_VERBS[o.outcome][o.names.length === 1 ? 0 : 1] : o.outcome;
+    parts.push("client limitation: " + o.names.join(", ") + " " + verb + " an answer no rule faults");
+  });
+  if (Object.keys(groups.known).length) parts.push("known (baseline): " + labels(groups.known));
+  return parts.join("; ");
 }
-function severityCount(n, severity) { return severity === "info" ? n + " info" : plural(n, severity); }
+// A dotted name (a feature, a parameter) that may wrap after a dot or "=" in a narrow column; the text
+// (and what a copy gets) stays the name.
+function nameNode(name) {
+  var node = el("code");
+  String(name).split(/(?<=[.=])/).forEach(function (part, i) {
+    if (i) node.appendChild(el("wbr"));
+    node.appendChild(text(part));
+  });
+  return node;
+}
 
 // Results by cell, in report order.
 var byCell = {};
@@ -122,6 +170,7 @@ function severityCounts(list) {
 var rows = [];
 var haystacks = {};  // feature -> its verdict row: the client view filters on the same text
 var selected = null;
+var grids = [];  // one fit check per matrix (fitGrid, below), run by refitGrids()
 (function buildMatrix() {
   var head = document.getElementById("matrix-head");
   var endpointsMeta = {};
@@ -132,7 +181,7 @@ var selected = null;
   });
   var body = document.getElementById("matrix-body");
   matrix.features.forEach(function (feature) {
-    var tr = el("tr", {"data-feature": feature}, [el("th", {scope: "row"}, [el("code", {text: feature})])]);
+    var tr = el("tr", {"data-feature": feature}, [el("th", {scope: "row"}, [nameNode(feature)])]);
     var row = {feature: feature, tr: tr, cells: [], haystack: feature.toLowerCase()};
     haystacks[feature] = row;
     matrix.endpoints.forEach(function (endpoint) {
@@ -142,11 +191,12 @@ var selected = null;
         return;
       }
       var members = resultsOf(feature, endpoint);
-      var counts = severityCounts(members);
-      var countText = SEVERITIES.filter(function (s) { return counts[s]; }).map(function (s) { return severityCount(counts[s], s); }).join(", ");
+      var counts = severityCounts(members);  // known ones included: the severity filter shows them too
+      var findings = [].concat.apply([], members.map(function (r) { return r.findings || []; }));
+      var countText = findingsSummary(findings);
       var reasons = [];
       members.forEach(function (r) { if (r.verdict === "skip" && r.skip_reason && reasons.indexOf(r.skip_reason) < 0) reasons.push(r.skip_reason); });
-      var hint = clientHint([].concat.apply([], members.map(function (r) { return r.findings || []; })));
+      var hint = clientHint(findings);
       var button = el("button", {
         type: "button", class: "cell v-" + cell.verdict, "data-feature": feature, "data-endpoint": endpoint,
         "data-verdict": cell.verdict, "aria-pressed": "false", "aria-controls": "findings-panel",
@@ -177,7 +227,10 @@ function checkedSeverities() {
 }
 var view = "verdicts";  // or "clients": the tab shown
 function filterTerms() { return featureFilter.value.toLowerCase().split(/\s+/).filter(Boolean); }
-function applyFilters() { if (view === "clients") applyClientFilters(); else applyMatrixFilters(); }
+function applyFilters() {
+  if (view === "clients") applyClientFilters(); else applyMatrixFilters();
+  refitGrids();
+}
 function applyMatrixFilters() {
   var terms = filterTerms();
   var only = onlyWithFindings.checked;
@@ -237,7 +290,7 @@ function locationNode(loc, cls) {
   return p;
 }
 function findingNode(f) {
-  var known = f.known !== undefined && f.known !== null && f.known !== false;
+  var known = isKnown(f);
   var failing = findingClients(f);
   var head = el("p", {class: "finding-head"}, [
     el("span", {class: "sev sev-" + f.severity, text: f.severity}), text(" "),
@@ -378,6 +431,7 @@ function startPanel(kind, button, heading) {
 function showPanel(hash) {
   panel.hidden = false;
   workspace.classList.add("open");
+  refitGrids();
   setHash(hash);
   panel.focus();
 }
@@ -386,11 +440,10 @@ function openCell(feature, endpoint, button) {
   if (!cell) return;
   startPanel("verdict", button, [el("code", {text: feature}), text(" on "), el("code", {text: endpoint})]);
   var members = resultsOf(feature, endpoint);
-  var counts = severityCounts(members);
   panel.appendChild(el("p", {class: "case-meta"}, [
     verdictBadge(cell.verdict),
     el("span", {text: plural(members.length, "case")}),
-    el("span", {text: SEVERITIES.map(function (s) { return severityCount(counts[s], s); }).join(", ")})
+    el("span", {text: findingsSummary([].concat.apply([], members.map(function (r) { return r.findings || []; }))) || "no findings"})
   ]));
   members.forEach(function (r) { panel.appendChild(caseNode(r)); });
   applySeverityFilter();
@@ -401,6 +454,7 @@ function closePanel(refocus) {
   panel.hidden = true;
   clear(panel);
   workspace.classList.remove("open");
+  refitGrids();
   panelKind = null;
   setHash(view === "clients" ? "#view=clients" : "#");
   if (selected) {
@@ -503,7 +557,7 @@ function buildClientView() {
   matrix.features.forEach(function (feature) {
     var cells = clientNames.map(function (name) { return scopedCell(feature, scope, name); });
     if (!cells.some(Boolean)) return;  // no answer of this feature was given to a client here
-    var tr = el("tr", {"data-feature": feature}, [el("th", {scope: "row"}, [el("code", {text: feature})])]);
+    var tr = el("tr", {"data-feature": feature}, [el("th", {scope: "row"}, [nameNode(feature)])]);
     cells.forEach(function (cell, i) {
       var name = clientNames[i];
       var where = {"data-feature": feature, "data-client": name, "data-endpoint": scope.endpoint, "data-scope": scope.endpoint === null ? "all" : null};
@@ -647,7 +701,7 @@ Object.keys(tabs).forEach(function (name) {
   matrix.endpoints.forEach(function (e) { head.appendChild(el("th", {scope: "col", class: "plain", text: e})); });
   var body = document.getElementById("parameters-body");
   names.forEach(function (name) {
-    var tr = el("tr", {"data-parameter": name}, [el("th", {scope: "row", class: "plain"}, [el("code", {text: name})])]);
+    var tr = el("tr", {"data-parameter": name}, [el("th", {scope: "row", class: "plain"}, [nameNode(name)])]);
     matrix.endpoints.forEach(function (e) {
       var status = params[name][e];
       tr.appendChild(status ? el("td", {class: "plain p-" + status, "data-endpoint": e, text: status}) : el("td", {class: "plain empty", "data-endpoint": e}));
@@ -665,6 +719,34 @@ Object.keys(tabs).forEach(function (name) {
     })));
   });
 })();
+
+// A matrix wider than its place scrolls in a box of its own (.scrolls in report.css) under a note
+// that says so; one that fits is left to the page. The room changes with the window, the findings
+// panel beside the matrix, the filters and the tabs: those call refitGrids() themselves (so the
+// layout is right when they return), a ResizeObserver and the resize event catch the rest.
+function fitGrid(wrapId, hintId, columns, first) {
+  var wrap = document.getElementById(wrapId);
+  var hint = document.getElementById(hintId);
+  var table = wrap.querySelector("table");
+  function update() {
+    var count = table.tHead.rows[0].cells.length - 1;
+    var wide = !table.hidden && table.getBoundingClientRect().width > wrap.clientWidth + 1;
+    if (wrap.classList.contains("scrolls") !== wide) wrap.classList.toggle("scrolls", wide);
+    hint.textContent = plural(count, columns) + (count === 1 ? " does" : " do") + " not fit side by side here: scroll the table sideways (the " + first + " column stays in place).";
+    hint.hidden = !wide;
+  }
+  grids.push(update);
+  if (typeof ResizeObserver === "function") {
+    var observer = new ResizeObserver(update);
+    observer.observe(wrap);
+    observer.observe(table);
+  }
+}
+function refitGrids() { grids.forEach(function (update) { update(); }); }
+window.addEventListener("resize", refitGrids);
+fitGrid("matrix-wrap", "matrix-scroll-hint", "endpoint", "feature");
+fitGrid("client-wrap", "client-scroll-hint", "client", "feature");
+fitGrid("parameters-wrap", "parameters-scroll-hint", "endpoint", "parameter");
 
 buildClientView();
 applyFilters();
