@@ -54,6 +54,10 @@ def test_fuzz_finds_the_three_bugs_within_budget(fuzzed):
     assert {"server-error", "accepted-invalid", "malformed-error"} <= set(summary["failures"]), summary
     assert summary["outcomes"].get("accepted", 0) > 0  # valid requests answered correctly are not failures
     assert "FAILURE server-error: HTTP 500" in result.stdout
+    # The server answered every request: the counts say so, and no request is "no answer".
+    assert summary["requests"] == summary["answered"] > 0 and summary["no_answer"] == {}
+    assert result.stdout.startswith(f"fuzz buggy: {summary['requests']} requests: {summary['answered']} answered")
+    assert "no answer" not in result.stdout
 
 
 def test_each_failure_is_saved_before_and_after_shrinking(fuzzed):
@@ -142,7 +146,8 @@ def test_fuzz_against_a_real_local_server_stays_within_its_budget(tmp_path):
     assert result.returncode in (0, 1) and "Traceback" not in result.stderr, result.stderr
     assert elapsed < 25 + 30  # the budget, plus start-up, shrinking's last replay and saving
     summary = json.loads((tmp_path / "out" / "fuzz" / "summary.json").read_text())
-    assert summary["sent"] > 0 and sum(summary["outcomes"].values()) == summary["sent"] - summary["outcomes"].get("budget", 0)
-    assert f"fuzz llama-server: {summary['sent']} request(s) sent" in result.stdout
+    assert summary["requests"] > 0 and sum(summary["outcomes"].values()) == summary["requests"] - summary["outcomes"].get("budget", 0)
+    assert summary["answered"] + sum(summary["no_answer"].values()) == summary["requests"]
+    assert f"fuzz llama-server: {summary['requests']} requests: {summary['answered']} answered" in result.stdout
     for kind in summary["failures"]:  # whatever it found was saved, replayable
         assert (tmp_path / "out" / "fuzz" / f"fuzz-{kind}-shrunk.yaml").is_file()

@@ -31,10 +31,15 @@ def fuzz(**params) -> None:
 
     Schema-valid requests may be answered (the answer must pass the rules) or cleanly rejected
     (a 4xx with an error body: info). Schema-invalid requests must get a 4xx with an OpenAI error
-    body. Failures: a 5xx, a hang, a malformed error body, a 2xx for an invalid request, an error
-    finding on an answer. Each failing example is saved before shrinking (REPORT_DIR/fuzz/), as a
-    case with its recording: replay it with `chat-conformance run --cases REPORT_DIR/fuzz
-    --no-bundled-cases --endpoint NAME`, or judge it with `chat-conformance check`.
+    body. Failures: a 5xx, a hang, a request dropped without an answer, a malformed error body, a
+    2xx for an invalid request, an error finding on an answer. Each failing example is saved
+    before shrinking (REPORT_DIR/fuzz/), as a case with its recording: replay it with
+    `chat-conformance run --cases REPORT_DIR/fuzz --no-bundled-cases --endpoint NAME`, or judge it
+    with `chat-conformance check`.
+
+    Requests that get no answer are counted apart ("no answer (connection refused)"); after a few
+    in a row that cannot reach the server, fuzzing stops. Exit 0: every request was answered and
+    none failed; 1: a failure, or a request got no answer; 2: bad input.
     """
     from ..endpoints import make_auth
     from ..fuzz import Fuzzer, FuzzSettings
@@ -54,7 +59,7 @@ def fuzz(**params) -> None:
     out_dir = params["report_dir"] / "fuzz"
     report = Fuzzer(endpoint, make_auth(endpoint.auth), settings, out_dir).run()
     write_atomic(out_dir / "summary.json", json.dumps(report.to_json(), indent=2, ensure_ascii=False) + "\n")
-    click.echo(f"fuzz {endpoint.name}: {report.sent} request(s) sent" + (" (budget exhausted)" if report.budget_exhausted else ""))
+    click.echo(f"fuzz {endpoint.name}: {_counts(report)}" + (" (budget exhausted)" if report.budget_exhausted else ""))
     for kind, count in sorted(report.counts.items()):
         click.echo(f"  {kind}: {count}")
     for kind, reason in report.failures.items():
@@ -63,4 +68,12 @@ def fuzz(**params) -> None:
         click.echo(f"  note: {note}")
     if report.saved:
         click.echo(f"saved {len(report.saved) // 2} failing example(s) under {out_dir}/ (cases and recordings)")
-    sys.exit(EXIT_FINDINGS if report.failures else EXIT_OK)
+    sys.exit(EXIT_FINDINGS if report.failures or report.no_answer else EXIT_OK)
+
+
+def _counts(report) -> str:
+    """`12 requests: 10 answered, 2 no answer (connection reset)`."""
+    from ..transport import no_answer_count
+
+    counts = f"{report.requests} requests: {report.answered} answered"
+    return counts + (f", {no_answer_count(report.no_answer)}" if report.no_answer else "")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -35,8 +36,9 @@ def load(**params: Any) -> None:
     The cases (--case/--tag/--feature) are used in turn, one request each, by --concurrency
     workers, for --requests N or --duration S, optionally at --rate R a second. Every answer is
     judged by every rule as it arrives (streams chunk by chunk, in constant memory), with the
-    rules' own severities; real clients are not run. Multi-step cases are left out (their later
-    steps are built from an earlier answer); the command says which.
+    rules' own severities; real clients are not run. A request that gets no HTTP answer
+    (connection refused, reset, timed out) is counted apart from the answers. Multi-step cases
+    and cases for other endpoint kinds are left out; load.json lists them, with why.
 
     \b
     Writes to --report-dir: load.json (counts, findings by rule, HTTP statuses, latency
@@ -45,7 +47,8 @@ def load(**params: Any) -> None:
     readable by `chat-conformance check`).
 
     \b
-    Exit: 0 no answer failed, 1 one did (an error finding), 2 bad input, 130 after Ctrl-C.
+    Exit: 0 every request was answered and none failed, 1 an answer failed (an error finding) or
+    a request got no answer, 2 bad input, 130 after Ctrl-C.
     """
     from ..endpoints import make_auth
     from ..load import LOAD_FILE, LoadRun, LoadSettings, plan_cases
@@ -77,10 +80,9 @@ def load(**params: Any) -> None:
         raise UsageError(f"no selected case can be sent to {endpoint.name} under load ({why})")
     auth = make_auth(endpoint.auth)
     quiet = params["quiet"]
-    for item in excluded:
-        if not quiet:
-            click.echo(f"left out {item['case']}: {item['why']}", err=True)
     report_dir: Path = params["report_dir"]
+    if excluded and not quiet:
+        click.echo(_left_out(excluded, report_dir / LOAD_FILE), err=True)
     run = LoadRun(endpoint, plans, settings, report_dir, auth=auth, excluded=excluded, progress=None if quiet else _progress)
     if run.concurrency < settings.concurrency:
         click.echo(f"note: {endpoint.name} allows {run.concurrency} requests in flight (max_concurrency); using that", err=True)
@@ -93,17 +95,58 @@ def load(**params: Any) -> None:
     if run.interrupted:
         click.echo(f"exit {EXIT_INTERRUPTED}: interrupted; {summary['completed']} answer(s) counted, {summary['abandoned']} abandoned in flight", err=True)
         sys.exit(EXIT_INTERRUPTED)
-    if summary["failed"]:
-        click.echo(f"exit {EXIT_FINDINGS}: {summary['failed']} of {summary['completed']} answers failed (an error finding)", err=True)
+    problems = _problems(summary)
+    if problems:
+        click.echo(f"exit {EXIT_FINDINGS}: " + "; ".join(problems), err=True)
         sys.exit(EXIT_FINDINGS)
-    click.echo(f"exit {EXIT_OK}: no answer failed", err=True)
+    click.echo(f"exit {EXIT_OK}: every request was answered" + (", none with an error finding" if summary["judged"] else ""), err=True)
     sys.exit(EXIT_OK)
+
+
+def _left_out(excluded: list[dict[str, str]], load_file: Path) -> str:
+    """One line however many cases were left out: the case and why, or how many for which reasons."""
+    from ..load import LEFT_OUT
+
+    if len(excluded) == 1:
+        (item,) = excluded
+        return f"left out {item['case']}: {item['why']}"
+    reasons = Counter(item["reason"] for item in excluded)
+    why = ", ".join(f"{count} {LEFT_OUT[reason]}" for reason, count in reasons.most_common())
+    return f'left out {len(excluded)} cases ({why}): see "excluded" in {load_file}'
+
+
+def _problems(summary: dict[str, Any]) -> list[str]:
+    """Why the run exits 1: answers that failed, requests that got no answer."""
+    from ..transport import no_answer_why
+
+    problems = []
+    if summary["failed"]:
+        problems.append(f"{summary['failed']} of {summary['answered']} answers failed (an error finding)")
+    if summary["no_answer"]:
+        problems.append(f"{summary['no_answer']} of {summary['requests']} requests got no answer {no_answer_why(summary['no_answer_reasons'])}")
+    return problems
+
+
+def _counts(summary: dict[str, Any]) -> str:
+    """`5 requests: 0 answered, 5 no answer (connection refused)`: the answers apart from the rest."""
+    from ..transport import no_answer_count
+
+    parts = [f"{summary['answered']} answered" + (f" ({summary['failed']} failed)" if summary["failed"] else "")]
+    if summary["no_answer"]:
+        parts.append(no_answer_count(summary["no_answer_reasons"]))
+    if summary["abandoned"]:
+        parts.append(f"{summary['abandoned']} abandoned in flight")
+    return f"{summary['requests']} requests: " + ", ".join(parts)
 
 
 def _progress(snapshot: dict[str, Any]) -> None:
     seconds = snapshot["seconds"]
-    rate = snapshot["completed"] / seconds if seconds > 0 else 0.0
-    click.echo(f"{seconds:5.0f}s: {snapshot['requests']} sent, {snapshot['completed']} answered, {snapshot['failed']} failed, {rate:.1f} answers/s", err=True)
+    rate = snapshot["answered"] / seconds if seconds > 0 else 0.0
+    click.echo(
+        f"{seconds:5.0f}s: {snapshot['requests']} requests: {snapshot['answered']} answered ({snapshot['failed']} failed), "
+        f"{snapshot['no_answer']} no answer, {rate:.1f} answers/s",
+        err=True,
+    )
 
 
 def _ms(summary: dict[str, Any], name: str) -> str:
@@ -115,16 +158,14 @@ def _ms(summary: dict[str, Any], name: str) -> str:
 
 def _print_summary(summary: dict[str, Any]) -> None:
     judged = "" if summary["judged"] else " (not judged: --judge none)"
-    click.echo(
-        f"load {summary['endpoint']['name']}{judged}: {summary['requests']} requests, {summary['completed']} answered, "
-        f"{summary['failed']} failed"
-    )
+    click.echo(f"load {summary['endpoint']['name']}{judged}: {_counts(summary)}")
     for rule_id, severities in summary["findings_by_rule"].items():
         click.echo(f"  {rule_id}: " + ", ".join(f"{count} {severity}" for severity, count in severities.items()))
-    statuses = ", ".join(f"{status}: {count}" for status, count in summary["http_status"].items())
-    click.echo(f"  HTTP {statuses}")
-    if summary["transport_failures"]:
-        click.echo("  no answer: " + ", ".join(f"{kind} {count}" for kind, count in summary["transport_failures"].items()))
+    statuses = ", ".join(f"{status}: {count}" for status, count in summary["http_status"].items() if status != "none")  # "none": no answer
+    if statuses:
+        click.echo(f"  HTTP {statuses}")
+    if summary["cut_short"]:
+        click.echo("  answers cut short: " + ", ".join(f"{count} {words}" for words, count in summary["cut_short"].items()))
     pressure = summary["back_pressure"]
     if pressure["retried_429"] or pressure["retried_503"]:
         click.echo(f"  back-pressure: {pressure['retried_429']} × 429, {pressure['retried_503']} × 503 retried ({pressure['with_retry_after']} with Retry-After)")

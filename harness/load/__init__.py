@@ -6,12 +6,13 @@ library for gevent) is the same sending and judging as a Locust user class, for 
 over several machines.
 """
 
-from ._answer import Answer, Plan, plan_cases, send_answer
+from ._answer import LEFT_OUT, Answer, Plan, plan_cases, send_answer
 from ._html import LOAD_PAGE, render_load_html, write_load_html
 from ._run import LOAD_FILE, RECORDINGS_DIR, LoadRun, LoadSettings
 from ._stats import AnswerFacts, Histogram, LoadStats
 
 __all__ = [
+    "LEFT_OUT",
     "LOAD_FILE",
     "LOAD_PAGE",
     "RECORDINGS_DIR",

@@ -22,9 +22,17 @@ from ..runner import build_request, failure_findings, selected_findings, timings
 from ..transport import Attempt, Exchange, HTTPRequest, LiveTransport, Redactor
 from ..validators import Finding, Judgement, Severity, judge_exchange
 
-__all__ = ["Plan", "Answer", "plan_cases", "send_answer"]
+__all__ = ["Plan", "Answer", "LEFT_OUT", "plan_cases", "send_answer"]
 
 SPOOL_IN_MEMORY = 1 << 20
+
+LEFT_OUT = {
+    "kind": "for other endpoint kinds",
+    "steps": "with several steps",
+    "placeholder": "without a value for a placeholder",
+    "dependency": "depending on another case",
+}
+"""Why a case is left out under load (the `reason` of each excluded item) -> how to say it of several."""
 
 
 @dataclass(frozen=True)
@@ -39,7 +47,8 @@ class Plan:
 
 
 def plan_cases(cases: Sequence[Case], endpoint: Endpoint) -> tuple[list[Plan], list[dict[str, str]]]:
-    """The cases that can be sent under load, each as a ready request, and the others with why not.
+    """The cases that can be sent under load, each as a ready request, and the others with why not
+    (`case`, `why` for people, `reason`: a key of LEFT_OUT).
 
     A multi-step case is left out: its later steps are built from an earlier answer, so they
     cannot be mixed freely with other requests, and `requests` would no longer count answers.
@@ -49,19 +58,19 @@ def plan_cases(cases: Sequence[Case], endpoint: Endpoint) -> tuple[list[Plan], l
     excluded: list[dict[str, str]] = []
     for case in cases:
         if not case.applies(endpoint.kind):
-            excluded.append({"case": case.id, "why": f"for {', '.join(case.applies_to)} endpoints; {endpoint.name} is {endpoint.kind}"})
+            excluded.append({"case": case.id, "why": f"for {', '.join(case.applies_to)} endpoints; {endpoint.name} is {endpoint.kind}", "reason": "kind"})
             continue
         if len(case.steps) > 1:
-            excluded.append({"case": case.id, "why": f"{len(case.steps)} steps: a later step is built from an earlier answer (run it with `run`)"})
+            excluded.append({"case": case.id, "why": f"{len(case.steps)} steps: a later step is built from an earlier answer (run it with `run`)", "reason": "steps"})
             continue
         step = case.steps[0]
         try:
             request = build_request(case, step, endpoint, {})
         except PlaceholderMissing as missing:
-            excluded.append({"case": case.id, "why": f"{endpoint.name} has no value for {{{missing.args[0]}}}"})
+            excluded.append({"case": case.id, "why": f"{endpoint.name} has no value for {{{missing.args[0]}}}", "reason": "placeholder"})
             continue
         except DependencyMissing as missing:  # pragma: no cover - a one-step case depends on nothing
-            excluded.append({"case": case.id, "why": str(missing)})
+            excluded.append({"case": case.id, "why": str(missing), "reason": "dependency"})
             continue
         plans.append(Plan(case, step, request, request.json(), case.profile or endpoint.effective_profile))
     return plans, excluded

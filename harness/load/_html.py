@@ -24,7 +24,7 @@ __all__ = ["LOAD_PAGE", "render_load_html", "write_load_html"]
 LOAD_PAGE = "load.html"
 W, H = 760, 260  # every figure's size in SVG units
 LEFT, RIGHT, TOP, BOTTOM = 64, 16, 16, 40
-COLOURS = {"p50": "#2b6cb0", "p95": "#d69e2e", "p99": "#c53030", "answered": "#a0aec0", "failed": "#c53030"}
+COLOURS = {"p50": "#2b6cb0", "p95": "#d69e2e", "p99": "#c53030", "answered": "#a0aec0", "failed": "#c53030", "no-answer": "#4a5568"}
 
 CSS = """
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:24px;color:#1a202c;max-width:980px}
@@ -162,20 +162,24 @@ def _failures_over_time(timeline: list[dict[str, Any]]) -> str:
     width = plot_w / seconds
     for row in timeline:
         x = LEFT + width * row["second"]
-        tip = "second {second}: {sent} sent, {completed} answered, {failed} failed".format(**row)
-        for key, count in (("answered", row["completed"]), ("failed", row["failed"])):
+        answered = row["completed"] - row["no_answer"]
+        tip = f"second {row['second']}: {row['sent']} sent, {answered} answered, {row['failed']} failed, {row['no_answer']} no answer"
+        # The failed bar stands in front of the answered one; the requests without an answer are
+        # stacked on top of the answers.
+        for key, count, base in (("answered", answered, 0), ("failed", row["failed"], 0), ("no-answer", row["no_answer"], answered)):
             if count:
                 height = plot_h * count / y_max
+                top = TOP + plot_h - plot_h * base / y_max - height
                 parts.append(
-                    f'<rect class="bar-{key}" x="{x + width * 0.1:.1f}" y="{TOP + plot_h - height:.1f}" width="{max(width * 0.8, 1):.1f}" height="{height:.1f}" fill="{COLOURS[key]}">'
+                    f'<rect class="bar-{key}" x="{x + width * 0.1:.1f}" y="{top:.1f}" width="{max(width * 0.8, 1):.1f}" height="{height:.1f}" fill="{COLOURS[key]}">'
                     f"<title>{_e(tip)}</title></rect>"
                 )
     parts.append(f'<text x="{LEFT + plot_w / 2}" y="{H - 6}" text-anchor="middle">seconds since the first request</text>')
-    return _svg("failures-over-time", "answers and failed answers per second", parts)
+    return _svg("failures-over-time", "answers, failed answers and requests without an answer per second", parts)
 
 
 def _legend(*names: str) -> str:
-    labels = {"answered": "answered", "failed": "failed (an error finding)"}
+    labels = {"answered": "answered", "failed": "failed (an error finding)", "no-answer": "no answer (refused, reset, timed out…)"}
     return '<p class="legend">' + "".join(f'<span><i style="background:{COLOURS[n]}"></i>{_e(labels.get(n, n))}</span>' for n in names) + "</p>"
 
 
@@ -187,14 +191,25 @@ def _table(head: Sequence[str], rows: Iterable[Sequence[Any]], numeric_from: int
     return "".join(out)
 
 
+def _unanswered(summary: dict[str, Any]) -> str:
+    """The requests that got no answer, and the answers cut short, by why."""
+    said = [
+        f"{label}: " + ", ".join(f"{v} {_e(k)}" for k, v in counts.items()) + "."
+        for label, counts in (("No answer", summary["no_answer_reasons"]), ("Answers cut short", summary["cut_short"]))
+        if counts
+    ]
+    return " ".join(said) or "Every request got a whole answer."
+
+
 def render_load_html(summary: dict[str, Any], *, title: str = "Chat Completions load") -> str:
     endpoint = summary["endpoint"]
     settings = summary["settings"]
     judged = summary.get("judged", True)
     counts = [
         ("requests", summary["requests"], False),
-        ("answered", summary["completed"], False),
+        ("answered", summary["answered"], False),
         ("failed", summary["failed"], summary["failed"] > 0),
+        ("no answer", summary["no_answer"], summary["no_answer"] > 0),
         ("answers/s", _fmt(summary["throughput"]["answers_per_s"]), False),
         ("chunks/s", _fmt(summary["throughput"]["chunks_per_s"], 0), False),
     ]
@@ -224,8 +239,11 @@ def render_load_html(summary: dict[str, Any], *, title: str = "Chat Completions 
     ]
     parts.append(_table(["ms", "p50", "p95", "p99", "mean", "max", "samples"], latency_rows))
 
-    parts.append("<h2>Failures</h2>\n<figure><figcaption>Answers that ended in each second, and the failed ones among them.</figcaption>")
-    parts.append(_failures_over_time(summary["timeline"]) + _legend("answered", "failed") + "</figure>\n")
+    parts.append(
+        "<h2>Failures</h2>\n<figure><figcaption>Answers that ended in each second, the failed ones among them, "
+        "and the requests that got no answer.</figcaption>"
+    )
+    parts.append(_failures_over_time(summary["timeline"]) + _legend("answered", "failed", "no-answer") + "</figure>\n")
     recordings = summary.get("recordings", {})
     rule_rows = []
     for rule_id, severities in summary["findings_by_rule"].items():
@@ -237,15 +255,11 @@ def render_load_html(summary: dict[str, Any], *, title: str = "Chat Completions 
         parts.append('<p id="findings-by-rule">No finding.</p>')
 
     parts.append("<h2>HTTP</h2>")
-    parts.append(_table(["final status", "answers"], ((_e(k), v) for k, v in summary["http_status"].items())))
+    parts.append(_table(["final status", "requests"], ((_e(k) if k != "none" else "no answer", v) for k, v in summary["http_status"].items())))
     pressure = summary["back_pressure"]
     parts.append(
         f"<p>Back-pressure: {pressure['retried_429']} × 429 and {pressure['retried_503']} × 503 retried, {pressure['with_retry_after']} with Retry-After. "
-        + (
-            "No answer: " + ", ".join(f"{_e(k)} {v}" for k, v in summary["transport_failures"].items()) + "."
-            if summary["transport_failures"]
-            else "Every request got an answer."
-        )
+        + _unanswered(summary)
         + "</p>"
     )
     overhead = summary["overhead_per_answer_ms"]

@@ -28,7 +28,7 @@ from .._version import __version__
 from ..endpoints import Endpoint
 from ..report import ResultsLog, now, run_header
 from ..runner import CaseResult, Mode, Verdict, endpoint_redactor, verdict_for
-from ..transport import Cassette, Limits, LiveTransport, RateLimiter, write_cassette
+from ..transport import Cassette, Limits, LiveTransport, RateLimiter, failure_words, no_answer, write_cassette
 from ..validators import Severity
 from ._answer import Answer, Plan, send_answer
 from ._stats import AnswerFacts, LoadStats
@@ -169,7 +169,14 @@ class LoadRun:
             if self.progress is not None and time.monotonic() - last >= 5:
                 last = time.monotonic()
                 with self._lock:
-                    snapshot = {"seconds": last - self._start, "requests": self.stats.requests, "completed": self.stats.completed, "failed": self.stats.failed}
+                    snapshot = {
+                        "seconds": last - self._start,
+                        "requests": self.stats.requests,
+                        "completed": self.stats.completed,
+                        "answered": self.stats.answered,
+                        "failed": self.stats.failed,
+                        "no_answer": self.stats.no_answer.total(),
+                    }
                 self.progress(snapshot)
 
     def _claim(self) -> tuple[int, float] | None:
@@ -218,13 +225,15 @@ class LoadRun:
             if self._closed:
                 return
             self._in_flight -= 1
-            self.stats.answered(facts)
+            self.stats.counted(facts)
             wanted = [rule for rule in answer.error_rules() if len(self._recorded.setdefault(rule, [])) < self.settings.recordings_per_rule]
             recording = f"{RECORDINGS_DIR}/answer-{number + 1:06d}.yaml" if wanted else None
             for rule in wanted:
                 self._recorded[rule].append(recording)
             assert self._log is not None
             extra: dict[str, Any] = {"answer": number + 1, "sent_s": round(sent_at, 6), "status": facts.status, "attempts": len(answer.exchange.attempts)}
+            if facts.no_answer is not None:
+                extra["no_answer"] = facts.no_answer
             if recording:
                 extra["recording"] = recording
             self._log.append(result, extra)
@@ -262,7 +271,9 @@ class LoadRun:
             "judged": self.settings.judge,
             "requests": counted.pop("requests"),
             "completed": counted.pop("completed"),
+            "answered": counted.pop("answered"),
             "failed": counted.pop("failed"),
+            "no_answer": counted.pop("no_answer"),
             "abandoned": abandoned,
             **counted,
             "cases": [{"case": p.case.id, "step": p.step.name, "stream": p.step.stream, "sent": sent} for p, sent in zip(self.plans, self._sent_per_case)],
@@ -280,6 +291,8 @@ def _facts(answer: Answer, sent_at: float, done_at: float) -> AnswerFacts:
         1 for a in attempts[:-1] if a.response is not None and a.response.status in (429, 503) and a.response.header("retry-after") is not None
     )
     offsets = response.offsets if response is not None else ()
+    failure = final.failure if final is not None else None
+    missing = no_answer(final) if final is not None else None  # no HTTP answer at all
     worst: dict[str, Severity] = {}
     for finding in answer.findings:
         worst[finding.rule] = max(finding.severity, worst.get(finding.rule, finding.severity))
@@ -289,7 +302,9 @@ def _facts(answer: Answer, sent_at: float, done_at: float) -> AnswerFacts:
         status=response.status if response is not None else None,
         attempt_statuses=[a.response.status if a.response is not None else None for a in attempts],
         retry_after=retry_after,
-        failure=final.failure.kind if final is not None and final.failure is not None else None,
+        failure=failure.kind if failure is not None else None,
+        no_answer=missing,
+        cut_short=failure_words(failure) if failure is not None and missing is None else None,
         rules={rule_id: str(severity) for rule_id, severity in worst.items()},
         failed=answer.failed,
         timings=answer.timings,

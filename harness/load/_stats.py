@@ -3,8 +3,11 @@
 Latencies go into log-bucketed histograms (HdrHistogram's idea, simplified): a value lands in the
 bucket `floor(log(v) / log(1.01))`, so a percentile read back is within 1% of the true value
 whatever the number of samples, and a histogram holds at most a few thousand counters. The
-timeline keeps one small row per second of the run (sent, completed, failed, and the p50/p95/p99
-of the answers that completed in that second, computed when the second is over).
+timeline keeps one small row per second of the run (sent, completed, failed, no answer, and the
+p50/p95/p99 of the answers that completed in that second, computed when the second is over).
+
+A request counted as completed either got an HTTP answer (`answered`; `failed` counts the answers
+with an error finding) or did not (`no_answer`, by why: `connection refused`, `timed out`...).
 """
 
 from __future__ import annotations
@@ -99,6 +102,10 @@ class AnswerFacts:
     """Retried attempts answered 429/503 with a Retry-After header (back-pressure the server announced)."""
     failure: str | None = None
     """The final attempt's transport failure kind (connect, timeout-read...), if any."""
+    no_answer: str | None = None
+    """Why no HTTP answer came (`connection refused`), or None: an answer came."""
+    cut_short: str | None = None
+    """Why an answer that had begun did not complete (`timed out`), or None."""
     rules: dict[str, str] = field(default_factory=dict)
     """Rule id -> the worst severity it found in this answer."""
     failed: bool = False
@@ -117,7 +124,10 @@ class LoadStats:
     def __init__(self) -> None:
         self.requests = 0
         self.completed = 0
+        self.answered = 0
         self.failed = 0
+        self.no_answer: Counter[str] = Counter()
+        self.cut_short: Counter[str] = Counter()
         self.findings_by_rule: dict[str, Counter[str]] = {}
         self.http_status: Counter[str] = Counter()
         self.attempt_status: Counter[str] = Counter()
@@ -130,13 +140,13 @@ class LoadStats:
         self.bytes = 0
         self.first_sent: float | None = None
         self.last_done: float | None = None
-        self._timeline: list[list[Any]] = []  # per second: sent, completed, failed, total p50/p95/p99
+        self._timeline: list[list[Any]] = []  # per second: sent, completed, failed, no answer, total p50/p95/p99
         self._open_second = -1
         self._open_totals = Histogram()
 
     def _row(self, second: int) -> list[Any]:
         while len(self._timeline) <= second:
-            self._timeline.append([0, 0, 0, None, None, None])
+            self._timeline.append([0, 0, 0, 0, None, None, None])
         return self._timeline[second]
 
     def sent(self, at: float) -> None:
@@ -148,10 +158,11 @@ class LoadStats:
     def _close_second(self) -> None:
         if self._open_second >= 0 and self._open_totals.count:
             row = self._row(self._open_second)
-            row[3:6] = [_ms(self._open_totals.percentile(q)) for q in PERCENTILES]
+            row[4:7] = [_ms(self._open_totals.percentile(q)) for q in PERCENTILES]
         self._open_totals = Histogram()
 
-    def answered(self, facts: AnswerFacts) -> None:
+    def counted(self, facts: AnswerFacts) -> None:
+        """One request ended: answered or not."""
         self.completed += 1
         second = int(facts.done_at)
         if second != self._open_second:
@@ -160,9 +171,16 @@ class LoadStats:
             self._open_second = second
         row = self._row(second)
         row[1] += 1
-        if facts.failed:
-            self.failed += 1
-            row[2] += 1
+        if facts.no_answer is not None:
+            self.no_answer[facts.no_answer] += 1
+            row[3] += 1
+        else:
+            self.answered += 1
+            if facts.failed:
+                self.failed += 1
+                row[2] += 1
+        if facts.cut_short is not None:
+            self.cut_short[facts.cut_short] += 1
         self.last_done = max(self.last_done or 0.0, facts.done_at)
         for rule_id, severity in facts.rules.items():
             self.findings_by_rule.setdefault(rule_id, Counter())[severity] += 1
@@ -196,7 +214,14 @@ class LoadStats:
         self._close_second()
         self._open_second = -1
         return [
-            {"second": n, "sent": row[0], "completed": row[1], "failed": row[2], "total_ms": dict(zip((f"p{q}" for q in PERCENTILES), row[3:6]))}
+            {
+                "second": n,
+                "sent": row[0],
+                "completed": row[1],
+                "failed": row[2],
+                "no_answer": row[3],
+                "total_ms": dict(zip((f"p{q}" for q in PERCENTILES), row[4:7])),
+            }
             for n, row in enumerate(self._timeline)
         ]
 
@@ -206,7 +231,11 @@ class LoadStats:
         return {
             "requests": self.requests,
             "completed": self.completed,
+            "answered": self.answered,
             "failed": self.failed,
+            "no_answer": self.no_answer.total(),
+            "no_answer_reasons": dict(sorted(self.no_answer.items())),
+            "cut_short": dict(sorted(self.cut_short.items())),
             "findings_by_rule": {rule_id: dict(sorted(counts.items())) for rule_id, counts in sorted(self.findings_by_rule.items())},
             "http_status": dict(sorted(self.http_status.items())),
             "attempts_by_status": dict(sorted(self.attempt_status.items())),
@@ -220,7 +249,7 @@ class LoadStats:
             "throughput": {
                 "elapsed_s": round(elapsed, 3),
                 "requests_per_s": round(self.requests / elapsed, 2) if elapsed > 0 else None,
-                "answers_per_s": round(self.completed / elapsed, 2) if elapsed > 0 else None,
+                "answers_per_s": round(self.answered / elapsed, 2) if elapsed > 0 else None,
                 "chunks_per_s": round(self.chunks / elapsed, 1) if elapsed > 0 else None,
                 "chunks": self.chunks,
                 "bytes": self.bytes,

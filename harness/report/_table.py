@@ -17,7 +17,8 @@ from rich.console import Console
 from rich.text import Text
 
 from ..runner import CaseResult, Verdict
-from ..validators import Finding, Severity
+from ..transport import no_answer_reason, no_answer_why
+from ..validators import TRANSPORT_FAILURE, Finding, Severity
 
 __all__ = ["render_table", "summary_line", "exit_explanation", "VERDICT_STYLES"]
 
@@ -39,9 +40,19 @@ def _verdict_label(result: CaseResult) -> str:
     return str(result.verdict)
 
 
+def _no_answer(finding: Finding) -> str | None:
+    """Why a request got no HTTP answer (`connection refused`), for its transport.failure finding."""
+    return no_answer_reason(finding.evidence) if finding.rule == TRANSPORT_FAILURE else None
+
+
+def _first_no_answer(result: CaseResult) -> str | None:
+    return next((why for why in map(_no_answer, result.open_findings) if why), None)
+
+
 def _finding_line(finding: Finding) -> str:
     where = f" [{finding.location}]" if str(finding.location) else ""
-    return f"{finding.rule}: {finding.message}{where}"
+    said = f"{finding.evidence}: " if _no_answer(finding) else ""  # first: the line may be cut
+    return f"{finding.rule}: {said}{finding.message}{where}"
 
 
 def _first_finding(result: CaseResult) -> str:
@@ -195,6 +206,9 @@ def exit_explanation(
     lines = [f"exit 1: {len(failing)} result(s) have {threshold} findings ({where})."]
     if stale:
         lines.append(f"{stale} of them are stale recordings: each names the command that re-records it.")
+    unanswered = Counter(why for why in map(_first_no_answer, failing) if why)
+    if unanswered:
+        lines.append(f"{unanswered.total()} of them got no answer {no_answer_why(unanswered)}.")
     if bundled_replay:
         lines.append(
             "These are real defects in the bundled recordings (the local servers, and Google's own sample "

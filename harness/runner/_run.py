@@ -446,7 +446,7 @@ def _flipped(step: Step, request: HTTPRequest) -> tuple[Step, HTTPRequest]:
 
 def failure_findings(exchange: Exchange) -> list[Finding]:
     """transport.failure findings for the attempts of `exchange` that got no (complete) answer."""
-    from ..transport import RESENT_AFTER_CLOSE
+    from ..transport import RESENT_AFTER_CLOSE, no_answer, no_answer_text
 
     findings = []
     for number, attempt in enumerate(exchange.attempts, start=1):
@@ -462,6 +462,7 @@ def failure_findings(exchange: Exchange) -> list[Finding]:
         if failure.hint:
             message += f" ({failure.hint})"
         received = sum(len(c) for c in attempt.response.chunks) if attempt.response else 0
-        evidence = f"{received} body bytes had arrived" if attempt.response is not None else "no response"
+        missing = no_answer(attempt)
+        evidence = f"{received} body bytes had arrived" if missing is None else no_answer_text(missing)
         findings.append(_runner_finding(TRANSPORT_FAILURE, message, code="no-answer", location=location, evidence=evidence))
     return findings

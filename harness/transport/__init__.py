@@ -9,6 +9,7 @@ from ._cassette import CASSETTE_VERSION, ORIGINS, Cassette, cassette_path, casse
 from ._exchange import Attempt, Exchange, HTTPRequest, HTTPResponse, TransportFailure
 from ._limits import Limits
 from ._matchers import DEFAULT_MATCH_ON, MATCHERS, Matcher, RecordingMismatch, first_difference
+from ._no_answer import NOT_REACHED, failure_words, no_answer, no_answer_count, no_answer_reason, no_answer_text, no_answer_why
 from ._redact import REDACTED, SECRET_HEADERS, Redactor
 
 _LAZY = {
@@ -32,6 +33,7 @@ __all__ = [
     "CASSETTE_VERSION",
     "DEFAULT_MATCH_ON",
     "MATCHERS",
+    "NOT_REACHED",
     "Matcher",
     "ORIGINS",
     "REDACTED",
@@ -55,9 +57,15 @@ __all__ = [
     "TransportFailure",
     "cassette_path",
     "cassette_to_yaml",
+    "failure_words",
     "first_difference",
     "keep_body",
     "new_client",
+    "no_answer",
+    "no_answer_count",
+    "no_answer_reason",
+    "no_answer_text",
+    "no_answer_why",
     "perform",
     "read_cassette",
     "write_cassette",
