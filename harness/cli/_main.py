@@ -365,6 +365,7 @@ cli.add_command(clients)
 def main(argv: Sequence[str] | None = None) -> None:
     """The program (console script and `python -m harness`); `cli` is the command to embed."""
     tune_collector()
+    guard_pipes()  # `chat-conformance show CASE | head -1`: quiet, and the command's own exit code
     try:
         cli.main(args=list(argv) if argv is not None else None, prog_name="chat-conformance")
     except SystemExit as done:
