@@ -4,6 +4,7 @@ sent with the value its absence means (LangChain's `stream: false`) is not."""
 from __future__ import annotations
 
 import json
+import subprocess
 
 import pytest
 
@@ -80,3 +81,33 @@ def test_langchain_on_a_bundled_non_stream_recording_sends_what_was_recorded():
     with ClientRunner(cache_dir=cache_dir(), use_cache=False) as runner:
         (outcome,) = runner.run(c.answer, c.request, reference(c.answer), stream=False, url=c.url, names=["langchain-openai"])
     assert "(request sent differs from the recorded one: +max_completion_tokens -max_tokens)" in outcome.detail, outcome.detail
+
+
+def test_the_javascript_drivers_note_the_same_differences():
+    """openai-node and the AI SDK write the note in JavaScript (drivers/_common.mjs): on the same
+    pairs it must say what the Python drivers say."""
+    from harness.clients._install import find_js_runtime
+    from harness.clients._pins import JS_DIR
+
+    from .clients_support import ensure_js_clients
+
+    ensure_js_clients()
+    base = {"model": "m", "messages": [{"role": "user", "content": "hi"}]}
+    pairs = [
+        (base, {**base, "stream": False}),
+        (base, {**base, "n": 1, "logprobs": False, "stop": None}),
+        ({**base, "temperature": 0}, {**base, "temperature": 0.0}),
+        (base, {**base, "stream": True}),
+        (base, {**base, "temperature": 1}),
+        ({**base, "max_tokens": 5}, {**base, "max_completion_tokens": 5}),
+        ({**base, "stream": True}, base),
+        (base, {**base, "constructor": 1}),
+    ]
+    script = (
+        f"import {{ sentDifferences }} from {json.dumps((JS_DIR / 'drivers' / '_common.mjs').as_uri())};\n"
+        f"const pairs = {json.dumps(pairs)};\n"
+        "console.log(JSON.stringify(pairs.map(([recorded, sent]) => sentDifferences(recorded, sent))));\n"
+    )
+    done = subprocess.run([str(find_js_runtime(cache_dir()).node), "--input-type=module", "-e", script], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == [sent_differences(recorded, sent) for recorded, sent in pairs]
