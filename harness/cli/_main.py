@@ -324,16 +324,17 @@ def rules(output_format: str) -> None:
         click.echo(json.dumps([rule_to_json(r) for r in ordered], indent=2, ensure_ascii=False))
         return
     console = make_console()
-    for line in _rule_lines(ordered, declared_findings, width_of(sys.stdout)):
+    for line in _rule_lines(ordered, width_of(sys.stdout)):
         console.print(line, soft_wrap=True)  # already fitted
 
 
-def _rule_lines(ordered, declared_findings, width: int | None) -> list:
+def _rule_lines(ordered, width: int | None) -> list:
     """`rules` as text: each rule's id and what it judges, its findings, why and its source; every
     line wrapped at words with its indent kept, so the rule ids alone start at column 0."""
     from rich.text import Text
 
     from .._wrap import wrap_words
+    from ..report import declared_findings
 
     def wrapped(text: str, lead: str, hanging: str, style: str = "") -> list[Text]:
         # `lead` (an id or a code and its gap) starts the first line as it is, never split.

@@ -34,6 +34,8 @@ _INDENT = "  "
 _GAP = "  "
 _MIN_FINDING = 24
 """Narrower than this, the first finding goes on a line of its own."""
+_MIN_KEPT = 8
+"""A cut finding keeps its `(+N more)` only when this much of its text still fits beside it."""
 
 
 def _verdict_label(result: CaseResult) -> str:
@@ -63,9 +65,10 @@ def _cut(text: str, width: int, tail: str = "") -> str:
     text = " ".join(text.split())  # a message's own line breaks would add lines
     if len(text) + len(tail) <= width:
         return text + tail
+    first = text.split(" ", 1)[0]  # the rule id, which is never cut for the count's sake
+    if len(tail) + max(len(first) + 1, _MIN_KEPT) > width:
+        tail = ""  # too narrow for both: the text before its count
     room = max(width - len(tail) - 1, 0)
-    if room <= 0:
-        return _cut(text + tail, width)
     space = text.rfind(" ", 0, room + 1)
     kept = text[:space].rstrip(" ,;:") if space > 0 else text[:room]
     return kept + "…" + tail
@@ -123,7 +126,8 @@ def _result_lines(result: CaseResult, layout: _Layout, verbose: bool) -> list[Te
         return lines
     if not summary:
         return lines
-    if len(result.case_id) <= layout.case and layout.finding >= _MIN_FINDING:
+    fits_beside = layout.finding >= max(_MIN_FINDING, len(summary.split(" ", 1)[0]) + 1)  # the rule id whole
+    if len(result.case_id) <= layout.case and fits_beside:
         head.append(" " * (layout.case - len(result.case_id)) + _GAP)
         head.append(_cut(summary, layout.finding, more), style="dim" if result.verdict is Verdict.SKIP else None)
     else:
