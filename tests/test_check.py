@@ -170,3 +170,17 @@ def test_missing_clients_are_named_on_stderr_and_the_json_stays_clean(tmp_path: 
     notices = [line for line in done.stderr.splitlines() if "is not installed" in line]
     assert len(notices) == 2 and all("chat-conformance clients install" in line for line in notices), done.stderr
     assert {"openai-node", "ai-sdk"} == {line.split("chat-conformance: ")[1].split(" ")[0] for line in notices}
+
+
+def test_a_recording_needs_no_request_and_says_nothing_is_assumed(tmp_path: Path):
+    """A chat-conformance recording carries the request of each exchange: nothing to assume."""
+    path = REPO / "cases" / "recordings" / "llama-server" / "gemini-chat.yaml"
+    text = check(str(path), "--clients", "none")
+    assert text.returncode in (0, 1), text.stderr
+    assert "assumed" not in text.stdout and "without --request" not in text.stdout, text.stdout
+    assert json.loads(check(str(path), "--clients", "none", "--format", "json").stdout)["assumed"] == []
+    # A bare answer does not carry its request: there the assumption is still said.
+    body = tmp_path / "answer.json"
+    body.write_text(json.dumps({"id": "x", "object": "chat.completion", "created": 1, "model": "m", "choices": []}))
+    bare = check(str(body), "--clients", "none")
+    assert "assumed: without --request the tools the answer names count as declared" in bare.stdout, bare.stdout

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -165,3 +166,52 @@ def test_documentation_endpoint_cannot_be_sent_to(tmp_path):
     result = cli("run", "--mode", "live", "--endpoint", "vertex-docs", cwd=tmp_path)
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert "vertex-docs holds documentation samples, not a server" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "code"),
+    [(["show", "gemini-chat"], 0), (["list"], 0), (["rules"], 0), (["run", "--format", "json", "--report-dir", "out"], 1), (["run", "--report-dir", "out"], 1)],
+)
+def test_a_closed_pipe_ends_the_output_quietly(args, code, tmp_path):
+    """`chat-conformance show CASE | head -1`: the reader is gone, which is no error of the command:
+    no traceback, no message, and the exit code the command's own work calls for (a run with
+    findings still exits 1, its verdict on stderr)."""
+    reader, writer = os.pipe()
+    os.close(reader)  # gone before the first line, so every write finds the pipe closed
+    try:
+        done = subprocess.run([sys.executable, "-m", "harness", *args], stdout=writer, stderr=subprocess.PIPE, text=True, cwd=tmp_path, timeout=120)
+    finally:
+        os.close(writer)
+    assert done.returncode == code, done.stderr
+    assert "Traceback" not in done.stderr and "Broken pipe" not in done.stderr and "BrokenPipeError" not in done.stderr, done.stderr
+    if args[0] == "run":
+        assert any(line.startswith("exit 1: ") for line in done.stderr.splitlines()), done.stderr
+    else:
+        assert done.stderr == ""
+
+
+@pytest.mark.parametrize(("args", "code"), [(["run", "--endpoint", "vertex-docs", "--case", "gemini-chat"], 0), (["run"], 1)])
+def test_closed_stdout_and_stderr_keep_the_exit_code(args, code, tmp_path):
+    """`chat-conformance run 2>&1 | head -1`: both streams closed; the run still writes its
+    reports and exits as its findings say (0 for a clean run, 1 with error findings)."""
+    reader, writer = os.pipe()
+    os.close(reader)
+    try:
+        done = subprocess.run([sys.executable, "-m", "harness", *args, "--report-dir", "out"], stdout=writer, stderr=writer, cwd=tmp_path, timeout=120)
+    finally:
+        os.close(writer)
+    assert done.returncode == code
+    assert (tmp_path / "out" / "report.json").is_file()
+
+
+def test_a_case_glob_that_matches_nothing_suggests_close_ids(tmp_path):
+    result = cli("run", "--case", "parm-n", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "no case matches --case parm-n (did you mean param-n" in result.stderr, result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    glob = cli("run", "--case", "tool-choise-*", cwd=tmp_path)
+    assert glob.returncode == 2 and "did you mean tool-choice-" in glob.stderr, glob.stderr
+    feature = cli("run", "--feature", "params.temprature", cwd=tmp_path)
+    assert feature.returncode == 2 and "did you mean params.temperature" in feature.stderr, feature.stderr
+    unrelated = cli("run", "--case", "zzzz", cwd=tmp_path)
+    assert unrelated.returncode == 2 and "did you mean" not in unrelated.stderr  # nothing close: no guess

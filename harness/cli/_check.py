@@ -94,7 +94,8 @@ def check(file: Path, request_path: Path | None, profile: str, expect_status: st
     status = _status_expectation(expect_status)
     capture = open_capture(file)
     assumed = list(capture.assumed) + ([expectation_note] if expectation_note else [])
-    if request is None:
+    if request is None and not all(isinstance(exchange.request.json(), dict) for exchange in capture.exchanges):
+        # A recording holds the request of each exchange; only a bare answer leaves it to assume.
         assumed.append("without --request the tools the answer names count as declared, and streaming is read from the content type")
     names = selected_clients(clients_choice)
     panel = None

@@ -1,7 +1,8 @@
 """`chat-conformance clients install|list`: the real client libraries the client layer runs.
 
 `install` puts the pinned JavaScript clients (openai-node, the AI SDK) and Node 22 into the cache
-folder with `npm ci` on the committed lock (instant when already done); the Python clients come
+folder with `npm ci` on the committed lock (instant when already done), saying where on stderr
+(stdout stays empty, as for a step in `... && clients install && run`); the Python clients come
 with the package. `list` (or `status`) shows each client, its pin, what is installed, and the
 command that installs it. Missing npm or a failing registry is one line on stderr, exit code 2.
 """
@@ -17,6 +18,7 @@ import click
 
 from ..clients import ClientSetupError, client_status, default_cache_dir, install_clients
 from ._errors import EXIT_INPUT
+from ._terminal import notice
 
 __all__ = ["clients", "clients_option", "selected_clients"]
 
@@ -45,12 +47,13 @@ def clients() -> None:
 @_setup_errors
 def install(cache_dir: Path | None) -> None:
     """Install the pinned JavaScript clients and Node 22 (npm ci on the committed lock file)."""
-    home = install_clients(cache_dir)
+    # Everything goes to stderr as notices that say what the folder is: a bare path on stdout
+    # stood unexplained in the middle of `pip install . && ... clients install && ... run`.
+    install_clients(cache_dir, say=notice)
     missing = [s for s in client_status(cache_dir) if not s.ready]
     for status in missing:
         state = "not installed" if status.installed is None else f"{status.installed} installed, {status.pinned} pinned"
-        click.echo(f"chat-conformance: {status.name}: {state}: {status.install_command}", err=True)
-    click.echo(str(home))
+        notice(f"{status.name}: {state}: {status.install_command}")
 
 
 def _status(cache_dir: Path | None, output_format: str) -> None:
@@ -112,6 +115,6 @@ def selected_clients(choice: str) -> tuple[str, ...]:
         names, notices = choose_clients(choice)
     except ValueError as error:
         raise UsageError(f"--clients: {error}") from None
-    for notice in notices:
-        click.echo(f"chat-conformance: {notice}", err=True)
+    for line in notices:
+        notice(line)
     return names

@@ -9,7 +9,6 @@ Exit codes, the same for every command:
 from __future__ import annotations
 
 import json
-import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -33,18 +32,10 @@ from ._merge import merge
 from ._options import LazyHelpOption
 from ._select import case_options, endpoint_options, filter_cases, limit_options, limits_from, load_case_dirs, parse_shard, select_endpoints, shard_option
 from ._errors import EXIT_FINDINGS, EXIT_INTERRUPTED, EXIT_OK, handle_input_errors
+from ._listing import Listing, print_listing
+from ._terminal import echo_fitted, guard_pipes, make_console, width_of
 
 __all__ = ["main", "cli"]
-
-def _console(stderr: bool = False):
-    # Off a terminal (CI logs, pipes) a wide console keeps case and endpoint names whole.
-    from rich.console import Console
-
-    stream = sys.stderr if stderr else sys.stdout
-    # COLUMNS (set by the user, or a CI that knows its log width) wins; rich reads it when width is None.
-    width = None if stream.isatty() or os.environ.get("COLUMNS", "").isdigit() else 200
-    return Console(file=stream, width=width, no_color="NO_COLOR" in os.environ or None, highlight=False)
-
 
 # -- commands ------------------------------------------------------------------------------------
 
@@ -163,17 +154,17 @@ def run(**params) -> None:
     write_reports(report_dir)
     threshold = Severity.parse(params["fail_on"])
     _print_results(results, params["output_format"], params["quiet"], params["verbose"], params["show_skips"])
-    click.echo(f"reports in {report_dir}/: {', '.join([*report_files(), RESULTS_FILE])}", err=True)
+    echo_fitted(f"reports in {report_dir}/: {', '.join([*report_files(), RESULTS_FILE])}", err=True)
     # The page to open for the evidence, when the HTML reporter is registered.
     page = reporters().get("html")
     html = str(report_dir / page.filename) if page else None
     if interrupted:
-        click.echo(f"exit {EXIT_INTERRUPTED}: interrupted; {len(results)} finished result(s) kept in the reports", err=True)
+        echo_fitted(f"exit {EXIT_INTERRUPTED}: interrupted; {len(results)} finished result(s) kept in the reports", err=True)
         sys.exit(EXIT_INTERRUPTED)
     bundled = mode is Mode.REPLAY and not params["recordings_dir"] and _all_bundled(endpoints)
     code, why = exit_explanation(results, threshold, report_html=html, bundled_replay=bundled)
     for line in why:
-        click.echo(line, err=True)
+        echo_fitted(line, err=True)
     sys.exit(EXIT_FINDINGS if code else EXIT_OK)
 
 
@@ -193,7 +184,7 @@ def _run_with_progress(settings: RunSettings, cases: list[Case], endpoints: list
     if settings.shard is not None:
         pairs = len(settings.shard.pick(range(pairs)))
     total = pairs * settings.repeat
-    console = _console(stderr=True)
+    console = make_console(stderr=True)
     if quiet or not console.is_terminal or settings.mode is Mode.REPLAY and total < 200:
         with Runner(settings, on_result=on_result) as runner:
             return runner.run(cases, endpoints)
@@ -213,18 +204,18 @@ def _run_with_progress(settings: RunSettings, cases: list[Case], endpoints: list
 
 
 def _print_results(results: list[CaseResult], output_format: str, quiet: bool, verbose: bool, show_skips: bool) -> None:
-    from ..report import render_table, summary_line
+    from ..report import render_table, summary_units
 
     if output_format == "json":
         for result in results:
             click.echo(json.dumps(result.to_json(), ensure_ascii=False))
-        click.echo(summary_line(results), err=True)
+        echo_fitted(summary_units(results), err=True)
         return
-    console = _console()
+    console = make_console()
     shown = [r for r in results if r.verdict in (Verdict.FAIL, Verdict.STALE, Verdict.FLAKY)] if quiet else results
     if shown:
         render_table(shown, console, verbose=verbose, show_skips=show_skips)
-    console.print(summary_line(results), no_wrap=False)
+    echo_fitted(summary_units(results))
 
 
 @cli.command(name="list")
@@ -234,39 +225,43 @@ def _print_results(results: list[CaseResult], output_format: str, quiet: bool, v
 @handle_input_errors
 def list_command(what: str, **params) -> None:
     """List the cases (id, feature, endpoint kinds, documented source), the endpoints and the endpoint kinds."""
-    console = _console()
-    from rich.table import Table
-
+    console = make_console()
+    width = width_of(sys.stdout)
     if what in ("cases", "all"):
         cases = load_case_dirs(params["case_dirs"], params["no_bundled_cases"])
         if params["case_globs"] or params["tags"] or params["features"]:
             cases = filter_cases(cases, params["case_globs"], params["tags"], params["features"])
-        table = Table(title=f"{len(cases)} cases", title_justify="left", header_style="bold")
-        for column in ("case", "feature", "applies to", "source"):
-            table.add_column(column, overflow="fold", no_wrap=column == "case")
-        for case in cases:
-            table.add_row(case.id, case.feature, ", ".join(case.applies_to), str(case.source))
-        console.print(table)
+        rows = [(case.id, case.feature, ", ".join(case.applies_to), str(case.source)) for case in cases]
+        print_listing(Listing(f"{len(cases)} cases", ("case", "feature", "applies to", "source"), rows), console, width)
     if what in ("endpoints", "all"):
-        config_path = params.get("config") or find_config(Path.cwd())
-        endpoints = {**bundled_endpoints(), **(load_config(config_path) if config_path else {})}
-        table = Table(title=f"{len(endpoints)} endpoints", title_justify="left", header_style="bold")
-        for column in ("endpoint", "kind", "model", "auth", "URL"):
-            table.add_column(column, overflow="fold", no_wrap=column == "endpoint")
         from ..endpoints import chat_completions_url
 
-        for endpoint in endpoints.values():
-            table.add_row(endpoint.name, endpoint.kind, endpoint.model or "", endpoint.auth.type, chat_completions_url(endpoint))
-        console.print(table)
+        config_path = params.get("config") or find_config(Path.cwd())
+        endpoints = {**bundled_endpoints(), **(load_config(config_path) if config_path else {})}
+        rows = [(e.name, e.kind, e.model or "", e.auth.type, chat_completions_url(e)) for e in endpoints.values()]
+        _blank_line_between(console, what)
+        print_listing(Listing(f"{len(endpoints)} endpoints", ("endpoint", "kind", "model", "auth", "URL"), rows), console, width)
     if what in ("kinds", "all"):
         kinds = endpoint_kinds()
-        table = Table(title=f"{len(kinds)} endpoint kinds", title_justify="left", header_style="bold")
-        for column in ("kind", "needs", "own settings", "auth", "profile", "what it is"):
-            table.add_column(column, overflow="fold", no_wrap=column == "kind")
-        for kind in kinds.values():
-            own = ", ".join(f"{name} ({setting.description})" for name, setting in kind.settings.items())
-            table.add_row(kind.name, ", ".join(kind.required), own, kind.default_auth, kind.default_profile, kind.description)
-        console.print(table)
+        rows = [
+            (
+                kind.name,
+                ", ".join(kind.required),
+                ", ".join(f"{name} ({setting.description})" for name, setting in kind.settings.items()),
+                kind.default_auth,
+                kind.default_profile,
+                kind.description,
+            )
+            for kind in kinds.values()
+        ]
+        _blank_line_between(console, what)
+        print_listing(Listing(f"{len(kinds)} endpoint kinds", ("kind", "needs", "own settings", "auth", "profile", "what it is"), rows), console, width)
+
+
+def _blank_line_between(console, what: str) -> None:
+    """`list all` sets its three listings apart."""
+    if what == "all":
+        console.print()
 
 
 @cli.command()
@@ -328,16 +323,34 @@ def rules(output_format: str) -> None:
     if output_format == "json":
         click.echo(json.dumps([rule_to_json(r) for r in ordered], indent=2, ensure_ascii=False))
         return
+    console = make_console()
+    for line in _rule_lines(ordered, width_of(sys.stdout)):
+        console.print(line, soft_wrap=True)  # already fitted
+
+
+def _rule_lines(ordered, width: int | None) -> list:
+    """`rules` as text: each rule's id and what it judges, its findings, why and its source; every
+    line wrapped at words with its indent kept, so the rule ids alone start at column 0."""
     from rich.text import Text
 
-    console = _console()
+    from .._wrap import wrap_words
+    from ..report import declared_findings
+
+    def wrapped(text: str, lead: str, hanging: str, style: str = "") -> list[Text]:
+        # `lead` (an id or a code and its gap) starts the first line as it is, never split.
+        return [Text(line, style=style) for line in wrap_words(text, width, indent=lead, hanging=hanging)]
+
+    lines: list[Text] = []
     for rule_ in ordered:
-        head = Text(rule_.id, style="bold")
-        head.append(f"  judges {rule_.applies}, {rule_.nature}" + (f", parameter {rule_.parameter}" if rule_.parameter else ""), style="dim")
-        console.print(head)
+        judges = f"judges {rule_.applies}, {rule_.nature}" + (f", parameter {rule_.parameter}" if rule_.parameter else "")
+        head = wrapped(judges, f"{rule_.id}  ", "    ", "dim")
+        head[0].stylize("bold not dim", 0, len(rule_.id))
+        lines += head
         for finding in declared_findings(rule_):
-            console.print(f"  {finding['code']}  {finding['severity']}: {finding['summary']}", highlight=False)
-        console.print(Text(f"  why: {rule_.rationale}\n  source: {rule_.citation}", style="dim"))
+            lines += wrapped(f"{finding['severity']}: {finding['summary']}", f"  {finding['code']}  ", "      ")
+        lines += wrapped(f"why: {rule_.rationale}", "  ", "      ", "dim")
+        lines += wrapped(f"source: {rule_.citation}", "  ", "      ", "dim")
+    return lines
 
 
 cli.add_command(check)
@@ -353,6 +366,7 @@ cli.add_command(clients)
 def main(argv: Sequence[str] | None = None) -> None:
     """The program (console script and `python -m harness`); `cli` is the command to embed."""
     tune_collector()
+    guard_pipes()  # `chat-conformance show CASE | head -1`: quiet, and the command's own exit code
     try:
         cli.main(args=list(argv) if argv is not None else None, prog_name="chat-conformance")
     except SystemExit as done:

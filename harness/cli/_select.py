@@ -3,6 +3,7 @@ the bundled ones, or ad-hoc flags), and for `run` a shard of their pairs. Shared
 
 from __future__ import annotations
 
+import fnmatch
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -54,8 +55,23 @@ def filter_cases(cases: list[Case], globs: Sequence[str], tags: Sequence[str], f
     chosen = select_cases(cases, ids=globs, tags=tags, features=features)
     if not chosen:
         asked = " ".join([*(f"--case {g}" for g in globs), *(f"--tag {t}" for t in tags), *(f"--feature {f}" for f in features)])
-        raise UsageError(f"no case matches {asked} (see `chat-conformance list`)")
+        raise UsageError(f"no case matches {asked}{_close_names(cases, globs, tags, features)} (see `chat-conformance list`)")
     return chosen
+
+
+def _close_names(cases: list[Case], globs: Sequence[str], tags: Sequence[str], features: Sequence[str]) -> str:
+    """` (did you mean ...?)` for the first filter that matches no case at all, from the names of
+    its kind (a glob is compared as it is written: `parm-*` is close to `param-n`)."""
+    filters = [
+        (globs, [case.id for case in cases], lambda name, glob: fnmatch.fnmatchcase(name, glob)),
+        (tags, sorted({tag for case in cases for tag in case.tags}), str.__eq__),
+        (features, sorted({case.feature for case in cases}), lambda name, glob: fnmatch.fnmatchcase(name, glob)),
+    ]
+    for asked, names, matches in filters:
+        for value in asked:
+            if not any(matches(name, value) for name in names):
+                return did_you_mean(value, names)
+    return ""
 
 
 def limit_options(func):

@@ -16,7 +16,7 @@ from typing import Any
 
 from ._model import Difference
 
-__all__ = ["Aspects", "FULL", "compare_chunks", "compare_completion", "parse_arguments"]
+__all__ = ["Aspects", "FULL", "compare_chunks", "compare_completion", "json_equal", "parse_arguments"]
 
 USAGE_KEYS = ("prompt_tokens", "completion_tokens", "total_tokens")
 _MAX_CHUNK_DIFFERENCES = 5
@@ -55,7 +55,7 @@ def parse_arguments(value: Any) -> Any:
     return value
 
 
-def _equal(a: Any, b: Any, *, null_is_absent: bool = False) -> bool:
+def json_equal(a: Any, b: Any, *, null_is_absent: bool = False) -> bool:
     """JSON equality: `true` is not `1`, `1` is `1.0`. With `null_is_absent`, an object member
     that is null equals one that is missing (a client that fills in `finish_reason: null` hands
     the user the same chunk)."""
@@ -64,10 +64,10 @@ def _equal(a: Any, b: Any, *, null_is_absent: bool = False) -> bool:
     if isinstance(a, Mapping) and isinstance(b, Mapping):
         if null_is_absent:
             keys = {k for k in a if a[k] is not None} | {k for k in b if b[k] is not None}
-            return all(_equal(a.get(k), b.get(k), null_is_absent=True) for k in keys)
-        return a.keys() == b.keys() and all(_equal(a[k], b[k]) for k in a)
+            return all(json_equal(a.get(k), b.get(k), null_is_absent=True) for k in keys)
+        return a.keys() == b.keys() and all(json_equal(a[k], b[k]) for k in a)
     if isinstance(a, list) and isinstance(b, list):
-        return len(a) == len(b) and all(_equal(x, y, null_is_absent=null_is_absent) for x, y in zip(a, b))
+        return len(a) == len(b) and all(json_equal(x, y, null_is_absent=null_is_absent) for x, y in zip(a, b))
     if _number(a) and _number(b):
         return a == b
     return type(a) is type(b) and a == b
@@ -95,7 +95,7 @@ class _Differences:
         self.items: list[Difference] = []
 
     def check(self, path: str, aspect: str, got: Any, meant: Any) -> None:
-        if not _equal(got, meant):
+        if not json_equal(got, meant):
             self.items.append(Difference(path, got, meant, aspect))
 
 
@@ -158,7 +158,7 @@ def compare_chunks(got: Sequence[Any], meant: Sequence[Any]) -> list[Difference]
     in as null counts as absent; the first few differences are listed, then their number)."""
     out = _Differences()
     out.check("/chunks", "count", len(got), len(meant))
-    differing = [j for j, (g, m) in enumerate(zip(got, meant)) if not _equal(g, m, null_is_absent=True)]
+    differing = [j for j, (g, m) in enumerate(zip(got, meant)) if not json_equal(g, m, null_is_absent=True)]
     for j in differing[:_MAX_CHUNK_DIFFERENCES]:
         out.items.append(Difference(f"/chunks/{j}", got[j], meant[j], "chunk"))
     if len(differing) > _MAX_CHUNK_DIFFERENCES:

@@ -7,6 +7,8 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+from ._compare import json_equal
+
 __all__ = ["PLACEHOLDER_BASE_URL", "base_url", "canonical_json", "fallback_request", "sent_differences", "strict_tools", "wants_json_schema"]
 
 PLACEHOLDER_BASE_URL = "http://127.0.0.1:9/v1"
@@ -53,12 +55,27 @@ def canonical_json(value: Any) -> str:
     return json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
 
 
+_ABSENT_MEANS: dict[str, Any] = {"stream": False, "n": 1, "logprobs": False}
+"""Fields whose absence means the same value to every server (the OpenAI spec's default, which
+vLLM, llama.cpp and Vertex follow): a client that sends one explicitly sends the same request
+(LangChain's invoke and openai-python's parse send `stream: false`). Sampling defaults such as
+temperature 1 are not here: servers fill those from the model's own generation config, so a
+client that sends them changes what is asked. A null counts as absent, as the spec reads it."""
+
+
+def _field(request: Mapping[str, Any], key: str) -> Any:
+    """A top-level field as the server reads it: absent or null is the value absence means."""
+    value = request.get(key)
+    return _ABSENT_MEANS.get(key) if value is None else value
+
+
 def sent_differences(recorded: Mapping[str, Any], sent: Any) -> str | None:
     """Which top-level fields of what the client sent differ from the recorded request (a note:
-    what the translation could not express, or what the client adds on its own)."""
+    what the translation could not express, or what the client adds on its own). Values compare
+    as JSON (`0` is `0.0`), and a field sent with the value its absence means is no difference."""
     if not isinstance(sent, Mapping):
         return None
-    changed = sorted(k for k in set(recorded) | set(sent) if canonical_json(recorded.get(k)) != canonical_json(sent.get(k)))
+    changed = sorted(k for k in set(recorded) | set(sent) if not json_equal(_field(recorded, k), _field(sent, k)))
     if not changed:
         return None
     parts = []

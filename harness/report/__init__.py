@@ -11,7 +11,7 @@ from ._merge import merge_records
 from ._model import VERDICT_ORDER, build_report, cell_verdict, strip_volatile
 from ._reporter import Reporter, report_files, reporters, unregister_reporter
 from ._rules_doc import declared_findings, rule_to_json, rules_markdown
-from ._table import VERDICT_STYLES, exit_explanation, render_table, summary_line
+from ._table import VERDICT_STYLES, exit_explanation, render_table, summary_line, summary_units
 from ._write import write_atomic, write_reports
 
 __all__ = [
@@ -50,6 +50,7 @@ __all__ = [
     "run_header",
     "strip_volatile",
     "summary_line",
+    "summary_units",
     "unregister_reporter",
     "write_atomic",
     "write_reports",

@@ -2,13 +2,13 @@
 
 A terminal of 80 columns must stay readable, so nothing here is laid out by a table that squeezes
 columns: each result is one line (two when its case id is too long to leave room for a finding),
-the first finding is cut to what fits, and the full detail is in `-v` or the reports. Skips are
-counted per endpoint, not listed, unless asked for.
+the first finding is cut at a word to what fits, and the full detail is in `-v` or the reports.
+Skips are counted per endpoint, not listed, unless asked for. What wraps (an endpoint's counts,
+`-v`'s findings) wraps at words with a hanging indent, never inside a name.
 """
 
 from __future__ import annotations
 
-import textwrap
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -16,11 +16,12 @@ from dataclasses import dataclass
 from rich.console import Console
 from rich.text import Text
 
+from .._wrap import wrap_words
 from ..runner import CaseResult, Verdict
 from ..transport import no_answer_reason, no_answer_why
 from ..validators import TRANSPORT_FAILURE, Finding, Severity
 
-__all__ = ["render_table", "summary_line", "exit_explanation", "VERDICT_STYLES"]
+__all__ = ["render_table", "summary_line", "summary_units", "exit_explanation", "VERDICT_STYLES"]
 
 VERDICT_STYLES = {
     Verdict.PASS: "green",
@@ -34,6 +35,8 @@ _INDENT = "  "
 _GAP = "  "
 _MIN_FINDING = 24
 """Narrower than this, the first finding goes on a line of its own."""
+_MIN_KEPT = 8
+"""A cut finding keeps its `(+N more)` only when this much of its text still fits beside it."""
 
 
 def _verdict_label(result: CaseResult) -> str:
@@ -55,22 +58,31 @@ def _finding_line(finding: Finding) -> str:
     return f"{finding.rule}: {said}{finding.message}{where}"
 
 
-def _first_finding(result: CaseResult) -> str:
+def _first_finding(result: CaseResult) -> tuple[str, str]:
+    """The first open finding of a result, and what says how many more there are (kept whole
+    when the finding is cut)."""
     if result.verdict in (Verdict.SKIP, Verdict.STALE) and result.detail and result.first_problem is None:
-        return result.detail
+        return result.detail, ""
     problem = result.first_problem
     if problem is None or problem.severity is Severity.INFO:
-        return ""  # info findings are notes, for -v and the reports
+        return "", ""  # info findings are notes, for -v and the reports
     others = len(result.open_findings) - 1
-    more = f" (+{others} more)" if others > 0 else ""
-    return f"{_finding_line(problem)}{more}"
+    return _finding_line(problem), f" (+{others} more)" if others > 0 else ""
 
 
-def _cut(text: str, width: int) -> str:
+def _cut(text: str, width: int, tail: str = "") -> str:
+    """`text` and `tail` in `width` characters: the text cut after a whole word and marked `…`
+    when it does not fit (a word is cut only when the first one alone is too long)."""
     text = " ".join(text.split())  # a message's own line breaks would add lines
-    if len(text) <= width:
-        return text
-    return text[: max(width - 1, 0)] + "…"
+    if len(text) + len(tail) <= width:
+        return text + tail
+    first = text.split(" ", 1)[0]  # the rule id, which is never cut for the count's sake
+    if len(tail) + max(len(first) + 1, _MIN_KEPT) > width:
+        tail = ""  # too narrow for both: the text before its count
+    room = max(width - len(tail) - 1, 0)
+    space = text.rfind(" ", 0, room + 1)
+    kept = text[:space].rstrip(" ,;:") if space > 0 else text[:room]
+    return kept + "…" + tail
 
 
 @dataclass
@@ -93,16 +105,24 @@ def _layout(results: Sequence[CaseResult], width: int) -> _Layout:
     return _Layout(width, verdict, max(min(longest, room), 8))
 
 
-def _endpoint_header(endpoint: str, results: Sequence[CaseResult], show_skips: bool) -> Text:
+def _endpoint_header(endpoint: str, results: Sequence[CaseResult], width: int) -> list[Text]:
+    """The endpoint's name and its counts, wrapped under the counts when they do not fit."""
+    counts = _endpoint_counts(results)
+    lead = f"{endpoint}  "
+    hanging = " " * len(lead) if width - len(lead) >= _MIN_FINDING else _INDENT * 2
+    lines = [Text(line, style="dim") for line in wrap_words(counts, width, indent=lead, hanging=hanging)]
+    lines[0].stylize("bold not dim", 0, len(endpoint))
+    return lines
+
+
+def _endpoint_counts(results: Sequence[CaseResult]) -> str:
     counts = Counter(str(r.verdict) for r in results if r.verdict is not Verdict.SKIP)
     parts = [f"{counts[v]} {v}" for v in ("pass", "warn", "fail", "flaky", "stale") if counts.get(v)]
     skips = Counter(r.skip_reason for r in results if r.verdict is Verdict.SKIP)
     if skips:
         reasons = ", ".join(f"{n} {reason}" for reason, n in sorted(skips.items(), key=lambda kv: str(kv[0])))
         parts.append(f"{sum(skips.values())} skipped ({reasons})")
-    line = Text(endpoint, style="bold")
-    line.append("  " + ", ".join(parts), style="dim")
-    return line
+    return ", ".join(parts)
 
 
 def _result_lines(result: CaseResult, layout: _Layout, verbose: bool) -> list[Text]:
@@ -110,19 +130,20 @@ def _result_lines(result: CaseResult, layout: _Layout, verbose: bool) -> list[Te
     head = Text(_INDENT)
     head.append(label.ljust(layout.verdict), style=VERDICT_STYLES[result.verdict])
     head.append(_GAP + result.case_id)
-    summary = _first_finding(result)
+    summary, more = _first_finding(result)
     lines = [head]
     if verbose:
         lines += _detail_lines(result, layout)
         return lines
     if not summary:
         return lines
-    if len(result.case_id) <= layout.case and layout.finding >= _MIN_FINDING:
+    fits_beside = layout.finding >= max(_MIN_FINDING, len(summary.split(" ", 1)[0]) + 1)  # the rule id whole
+    if len(result.case_id) <= layout.case and fits_beside:
         head.append(" " * (layout.case - len(result.case_id)) + _GAP)
-        head.append(_cut(summary, layout.finding), style="dim" if result.verdict is Verdict.SKIP else None)
+        head.append(_cut(summary, layout.finding, more), style="dim" if result.verdict is Verdict.SKIP else None)
     else:
         indent = len(_INDENT) * 2 + layout.verdict
-        lines.append(Text(" " * indent + _cut(summary, layout.width - indent)))
+        lines.append(Text(" " * indent + _cut(summary, layout.width - indent, more)))
     return lines
 
 
@@ -132,8 +153,7 @@ def _detail_lines(result: CaseResult, layout: _Layout) -> list[Text]:
     width = max(layout.width, len(indent) + 20)
 
     def wrapped(text: str, style: str | None, extra: str = "") -> list[Text]:
-        pieces = textwrap.wrap(" ".join(text.split()), width, initial_indent=indent + extra, subsequent_indent=indent + extra + "    ")
-        return [Text(piece, style=style) for piece in pieces]
+        return [Text(piece, style=style or "") for piece in wrap_words(text, width, indent=indent + extra)]
 
     out: list[Text] = []
     if result.detail and (result.verdict in (Verdict.SKIP, Verdict.STALE, Verdict.FLAKY)):
@@ -167,7 +187,8 @@ def render_table(results: Sequence[CaseResult], console: Console, *, verbose: bo
     width = console.size.width
     for endpoint, members in by_endpoint.items():
         shown = [r for r in members if r.verdict is not Verdict.SKIP or show_skips or verbose]
-        console.print(_endpoint_header(endpoint, members, show_skips or verbose), no_wrap=True, overflow="ellipsis")
+        for line in _endpoint_header(endpoint, members, width):
+            console.print(line, no_wrap=True, overflow="ellipsis")
         layout = _layout(shown, width)
         for result in shown:
             for line in _result_lines(result, layout, verbose):
@@ -175,13 +196,20 @@ def render_table(results: Sequence[CaseResult], console: Console, *, verbose: bo
 
 
 def summary_line(results: Sequence[CaseResult]) -> str:
+    return " ".join(summary_units(results))
+
+
+def summary_units(results: Sequence[CaseResult]) -> list[str]:
+    """The closing summary in the pieces a wrapped line keeps whole: `48 case(s)`, `× 7 endpoint(s):`,
+    then each count (`122 skip (not-applicable),`)."""
     counts = Counter(str(r.verdict) if r.verdict is not Verdict.SKIP else f"skip ({r.skip_reason})" for r in results)
     cases = len({r.case_id for r in results})
     endpoints = len({r.endpoint for r in results})
     order = ["pass", "warn", "fail", "flaky", "stale"]
     parts = [f"{counts[k]} {k}" for k in order if counts.get(k)]
     parts += [f"{n} {k}" for k, n in sorted(counts.items()) if k.startswith("skip")]
-    return f"{cases} case(s) × {endpoints} endpoint(s): " + (", ".join(parts) or "nothing ran")
+    counted = [f"{part}," for part in parts[:-1]] + parts[-1:]
+    return [f"{cases} case(s)", f"× {endpoints} endpoint(s):", *(counted or ["nothing ran"])]
 
 
 def exit_explanation(

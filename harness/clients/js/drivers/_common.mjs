@@ -70,15 +70,21 @@ export function raised(error, count, counting = 'chunks') {
   return { exception: errorName(error), message: String(message), count, counting };
 }
 
-/** Top-level request fields that what the client sent does not share with the recorded request. */
+/** What an absent (or null) field means to every server: the same table as `_ABSENT_MEANS` in
+ * harness/clients/_request.py, so that the four clients' notes agree. */
+const ABSENT_MEANS = { stream: false, n: 1, logprobs: false };
+
+/** Top-level request fields that what the client sent does not share with the recorded request
+ * (a field sent with the value its absence means is no difference). */
 export function sentDifferences(recorded, sent) {
   if (sent === null || typeof sent !== 'object') return null;
-  const canonical = (value) => JSON.stringify(sortKeys(value));
+  const absent = (key) => (Object.hasOwn(ABSENT_MEANS, key) ? ABSENT_MEANS[key] : null);
+  const canonical = (request, key) => JSON.stringify(sortKeys((Object.hasOwn(request, key) ? request[key] : null) ?? absent(key)));
   const keys = [...new Set([...Object.keys(recorded), ...Object.keys(sent)])].sort();
   const parts = [];
   for (const key of keys) {
-    if (canonical(recorded[key]) === canonical(sent[key])) continue;
-    parts.push(!(key in sent) ? `-${key}` : !(key in recorded) ? `+${key}` : `~${key}`);
+    if (canonical(recorded, key) === canonical(sent, key)) continue;
+    parts.push(!Object.hasOwn(sent, key) ? `-${key}` : !Object.hasOwn(recorded, key) ? `+${key}` : `~${key}`);
   }
   return parts.length ? `request sent differs from the recorded one: ${parts.join(' ')}` : null;
 }
