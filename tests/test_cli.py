@@ -215,3 +215,13 @@ def test_a_case_glob_that_matches_nothing_suggests_close_ids(tmp_path):
     assert feature.returncode == 2 and "did you mean params.temperature" in feature.stderr, feature.stderr
     unrelated = cli("run", "--case", "zzzz", cwd=tmp_path)
     assert unrelated.returncode == 2 and "did you mean" not in unrelated.stderr  # nothing close: no guess
+
+
+def test_a_mistyped_case_glob_among_matching_ones_is_refused_not_dropped(tmp_path):
+    """`--case gemini-chat --case parm-n` would otherwise run gemini-chat alone and say nothing of parm-n."""
+    result = cli("run", "--case", "gemini-chat", "--case", "parm-n", cwd=tmp_path)
+    assert result.returncode == 2, result.stdout
+    assert "no case matches --case parm-n (did you mean param-n" in result.stderr, result.stderr
+    assert not (tmp_path / "reports").exists()
+    together = cli("run", "--case", "gemini-chat", "--tag", "streaming", cwd=tmp_path)
+    assert together.returncode == 2 and "together" in together.stderr, together.stderr

@@ -52,26 +52,29 @@ def load_case_dirs(case_dirs: Sequence[Path], no_bundled: bool) -> list[Case]:
 
 
 def filter_cases(cases: list[Case], globs: Sequence[str], tags: Sequence[str], features: Sequence[str]) -> list[Case]:
+    """The cases the filters choose. A filter value that matches no case at all is a usage error,
+    even when the other values match: a mistyped `--case` among several would otherwise drop its
+    cases without a word."""
+    _refuse_unmatched(cases, globs, tags, features)
     chosen = select_cases(cases, ids=globs, tags=tags, features=features)
     if not chosen:
         asked = " ".join([*(f"--case {g}" for g in globs), *(f"--tag {t}" for t in tags), *(f"--feature {f}" for f in features)])
-        raise UsageError(f"no case matches {asked}{_close_names(cases, globs, tags, features)} (see `chat-conformance list`)")
+        raise UsageError(f"no case matches {asked} together (see `chat-conformance list`)")
     return chosen
 
 
-def _close_names(cases: list[Case], globs: Sequence[str], tags: Sequence[str], features: Sequence[str]) -> str:
-    """` (did you mean ...?)` for the first filter that matches no case at all, from the names of
+def _refuse_unmatched(cases: list[Case], globs: Sequence[str], tags: Sequence[str], features: Sequence[str]) -> None:
+    """UsageError for the first filter value that matches no case at all, with the close names of
     its kind (a glob is compared as it is written: `parm-*` is close to `param-n`)."""
     filters = [
-        (globs, [case.id for case in cases], lambda name, glob: fnmatch.fnmatchcase(name, glob)),
-        (tags, sorted({tag for case in cases for tag in case.tags}), str.__eq__),
-        (features, sorted({case.feature for case in cases}), lambda name, glob: fnmatch.fnmatchcase(name, glob)),
+        ("--case", globs, [case.id for case in cases], lambda name, glob: fnmatch.fnmatchcase(name, glob)),
+        ("--tag", tags, sorted({tag for case in cases for tag in case.tags}), str.__eq__),
+        ("--feature", features, sorted({case.feature for case in cases}), lambda name, glob: fnmatch.fnmatchcase(name, glob)),
     ]
-    for asked, names, matches in filters:
+    for flag, asked, names, matches in filters:
         for value in asked:
             if not any(matches(name, value) for name in names):
-                return did_you_mean(value, names)
-    return ""
+                raise UsageError(f"no case matches {flag} {value}{did_you_mean(value, names)} (see `chat-conformance list`)")
 
 
 def limit_options(func):
