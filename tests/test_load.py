@@ -29,6 +29,7 @@ from harness.report import read_results
 from harness.transport import Limits, LiveTransport, read_cassette
 from harness.validators import Severity, judge_exchange, rule_ids
 
+from .children import interruptible
 from .load_servers import Breaker, write_cases
 from .servers import Reply, ScriptedServer, chunk, completion
 
@@ -238,31 +239,34 @@ def test_rate_spaces_request_starts(tmp_path):
     assert min(gaps) >= 1 / 20 - 0.01
 
 
-def _interrupt(tmp_path: Path, drain: str, hold: float) -> tuple[subprocess.CompletedProcess, float, dict, Breaker]:
-    """A load whose answers take `hold` seconds, Ctrl-C'd once four requests are in flight."""
-    breaker = Breaker(hold=hold)
+def _interrupt(tmp_path: Path, drain: str, *, answered: bool) -> tuple[subprocess.CompletedProcess, float, dict, Breaker]:
+    """A load whose four first requests are held at the server, Ctrl-C'd once all four are in
+    flight. `answered`: the server answers them as soon as the Ctrl-C is sent; otherwise it holds
+    them until the command has ended."""
+    gate = threading.Event()
+    breaker = Breaker(gate=gate)
     with ScriptedServer(breaker) as server:
-        process = subprocess.Popen(
-            load_command(server, write_cases(tmp_path / "cases"), tmp_path / "out", "--concurrency", "4", "--duration", "120", "--drain", drain),
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO,
-        )  # fmt: skip
-        deadline = time.monotonic() + 30
-        while breaker.arrived < 4 and time.monotonic() < deadline:
-            time.sleep(0.01)
-        assert breaker.arrived == 4, "four requests never arrived"
-        interrupted = time.monotonic()
-        process.send_signal(signal.SIGINT)
-        stdout, stderr = process.communicate(timeout=60)
-        took = time.monotonic() - interrupted
-    done = subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
+        command = load_command(server, write_cases(tmp_path / "cases"), tmp_path / "out", "--concurrency", "4", "--duration", "120", "--drain", drain)
+        try:
+            with interruptible(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO) as process:
+                assert breaker.wait_for_arrivals(4), "four requests never arrived"
+                interrupted = time.monotonic()
+                process.send_signal(signal.SIGINT)
+                if answered:
+                    gate.set()
+                stdout, stderr = process.communicate(timeout=60)
+                took = time.monotonic() - interrupted
+        finally:
+            gate.set()
+    done = subprocess.CompletedProcess(command, process.returncode, stdout, stderr)
     return done, took, json.loads((tmp_path / "out" / "load.json").read_text(encoding="utf-8")), breaker
 
 
 def test_ctrl_c_stops_sending_drains_and_exits_130(tmp_path):
-    done, took, summary, breaker = _interrupt(tmp_path, drain="10", hold=1.0)
+    done, took, summary, breaker = _interrupt(tmp_path, drain="10", answered=True)
     assert done.returncode == 130, done.stderr
     assert "Traceback" not in done.stderr
-    assert took < 8
+    assert took < 8  # the drain ended with the last answer, not after its 10 s
     assert summary["interrupted"] is True
     # Nothing new after Ctrl-C: the four in flight were answered and counted.
     assert summary["requests"] == 4 == breaker.arrived
@@ -272,9 +276,9 @@ def test_ctrl_c_stops_sending_drains_and_exits_130(tmp_path):
 
 
 def test_ctrl_c_waits_at_most_drain_seconds(tmp_path):
-    done, took, summary, _ = _interrupt(tmp_path, drain="0.5", hold=6.0)
+    done, took, summary, _ = _interrupt(tmp_path, drain="0.5", answered=False)
     assert done.returncode == 130, done.stderr
-    assert took < 4  # not the 6 s the answers would take
+    assert took < 4  # the answers never come: only the 0.5 s drain was waited, not its default 10 s
     assert (summary["requests"], summary["completed"], summary["abandoned"]) == (4, 0, 4)
     assert (tmp_path / "out" / "load.html").is_file()
 
