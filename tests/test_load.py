@@ -233,10 +233,11 @@ def test_rate_spaces_request_starts(tmp_path):
     with ScriptedServer(Breaker()) as server:
         done = run_load(server, write_cases(tmp_path / "cases"), tmp_path / "out", "--requests", "10", "--concurrency", "4", "--rate", "20", "--judge", "none")
     assert done.returncode == 0, done.stderr
-    starts = sorted(r["sent_s"] for r in results_of(tmp_path / "out"))
-    assert starts[-1] - starts[0] >= 9 / 20 - 0.01
-    gaps = [b - a for a, b in zip(starts, starts[1:])]
-    assert min(gaps) >= 1 / 20 - 0.01
+    starts = sorted(r["sent_s"] for r in results_of(tmp_path / "out"))  # seconds since the load began
+    assert len(starts) == 10
+    # The n-th request's slot is n/20 s after the first at the earliest. A worker late for its slot
+    # (a busy machine) starts later and may narrow the gap to the next, but no start is early.
+    assert all(start >= n / 20 - 0.001 for n, start in enumerate(starts)), starts
 
 
 def _interrupt(tmp_path: Path, drain: str, *, answered: bool) -> tuple[subprocess.CompletedProcess, float, dict, Breaker]:
