@@ -10,7 +10,6 @@ whatever the concurrency; `served` says how many of each went out.
 from __future__ import annotations
 
 import threading
-import time
 from collections import Counter
 from pathlib import Path
 
@@ -78,13 +77,22 @@ def write_cases(folder: Path, *, two_step: bool = False) -> Path:
 class Breaker:
     """The handler for a ScriptedServer (see the module docstring)."""
 
-    def __init__(self, *, words: int = 6, delay: float = 0.0, hold: float = 0.0):
-        self.words, self.delay, self.hold = words, delay, hold
+    def __init__(self, *, words: int = 6, delay: float = 0.0, gate: threading.Event | None = None):
+        self.words, self.delay = words, delay
+        self.gate = gate
+        """When given, every answer waits until the test sets it (requests in flight for as long
+        as a test needs them to be)."""
         self.lock = threading.Lock()
+        self._arrival = threading.Condition(self.lock)
         self.counts: Counter[str] = Counter()
         self.served: Counter[str] = Counter()
         self.arrived = 0
-        """Requests received so far (counted on arrival, before any hold)."""
+        """Requests received so far (counted on arrival, before the gate)."""
+
+    def wait_for_arrivals(self, count: int, timeout: float = 60) -> bool:
+        """Whether `count` requests have arrived within `timeout` seconds."""
+        with self._arrival:
+            return self._arrival.wait_for(lambda: self.arrived >= count, timeout)
 
     def _number(self, key: str) -> int:
         with self.lock:
@@ -96,10 +104,11 @@ class Breaker:
             self.served[kind] += 1
 
     def __call__(self, request) -> Reply:
-        with self.lock:
+        with self._arrival:
             self.arrived += 1
-        if self.hold:
-            time.sleep(self.hold)
+            self._arrival.notify_all()
+        if self.gate is not None:
+            self.gate.wait(120)  # bounded, so that a failed test's server threads end too
         if request.json().get("stream"):
             k = self._number("stream")
             events = [chunk({"role": "assistant", "content": ""}), *(chunk({"content": f"w{n} "}) for n in range(self.words)), chunk({}, finish="stop")]

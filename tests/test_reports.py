@@ -19,6 +19,7 @@ import pytest
 
 from harness.report import read_results
 
+from .children import interruptible
 from .conftest import REPO
 from .servers import Reply, ScriptedServer, completion
 
@@ -107,15 +108,16 @@ def test_a_run_stopped_halfway_keeps_its_finished_results(tmp_path: Path, sig):
     with ScriptedServer(held) as server:
         args = ["run", "--mode", "live", "--cases", "cases", "--no-bundled-cases", "--base-url", server.url + "/v1",
                 "--model", "m", "--auth", "none", "--report-dir", "out", "-q"]  # fmt: skip
-        process = subprocess.Popen([sys.executable, "-m", "harness", *args], cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         try:
-            deadline = time.monotonic() + 60
-            while (
-                results_so_far(tmp_path / "out" / "results.jsonl") < answered_at_once or len(server.received) <= answered_at_once
-            ) and time.monotonic() < deadline:
-                time.sleep(0.02)
-            os.kill(process.pid, sig)
-            _, stderr = process.communicate(timeout=60)
+            with interruptible([sys.executable, "-m", "harness", *args], cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as process:
+                deadline = time.monotonic() + 60
+                while (
+                    results_so_far(tmp_path / "out" / "results.jsonl") < answered_at_once or len(server.received) <= answered_at_once
+                ) and time.monotonic() < deadline:
+                    time.sleep(0.02)
+                assert len(server.received) > answered_at_once, "the run never sent its fourth request"
+                os.kill(process.pid, sig)
+                _, stderr = process.communicate(timeout=60)
         finally:
             release.set()
     record = read_results(tmp_path / "out" / "results.jsonl")

@@ -111,6 +111,8 @@ class LoadRun:
         self._limiter = RateLimiter(rate) if rate else None
         self._lock = threading.Lock()
         self._stop = threading.Event()
+        self._working = 0  # workers not ended yet
+        self._all_ended = threading.Event()
         self._closed = False
         self._in_flight = 0
         self._recorded: dict[str, list[str]] = {}
@@ -135,16 +137,16 @@ class LoadRun:
         self._start = time.monotonic()
         if self.settings.duration is not None:
             self._deadline = self._start + self.settings.duration
-        workers = [threading.Thread(target=self._worker, name=f"load-{n}", daemon=True) for n in range(self.concurrency)]
-        for worker in workers:
-            worker.start()
+        self._working = self.concurrency
+        for n in range(self.concurrency):
+            threading.Thread(target=self._worker, name=f"load-{n}", daemon=True).start()
         try:
-            self._wait(workers, math.inf)
+            self._wait(math.inf)
         except KeyboardInterrupt:
             self.interrupted = True
             self.stop()
             try:
-                self._wait(workers, time.monotonic() + self.settings.drain)
+                self._wait(time.monotonic() + self.settings.drain)
             except KeyboardInterrupt:
                 pass  # a second Ctrl-C: stop waiting for the answers in flight
         with self._lock:
@@ -161,11 +163,14 @@ class LoadRun:
         for old in folder.glob("answer-*.yaml"):  # a previous load run's, never anything else
             old.unlink()
 
-    def _wait(self, workers: list[threading.Thread], until: float) -> None:
+    def _wait(self, until: float) -> None:
+        """Until every worker has ended or `until` has come. Workers count themselves out rather
+        than being asked Thread.is_alive(): before Python 3.13, a Ctrl-C that interrupts
+        Thread.join() marks the joined thread as ended while it still runs (python/cpython#90882),
+        and the drain would not wait for that worker's answer."""
         last = time.monotonic()
-        while any(w.is_alive() for w in workers) and time.monotonic() < until:
-            for worker in workers:
-                worker.join(0.05)
+        while not self._all_ended.is_set() and (moment := time.monotonic()) < until:
+            self._all_ended.wait(min(0.05, until - moment))
             if self.progress is not None and time.monotonic() - last >= 5:
                 last = time.monotonic()
                 with self._lock:
@@ -196,6 +201,15 @@ class LoadRun:
             return number, sent_at
 
     def _worker(self) -> None:
+        try:
+            self._send_until_stopped()
+        finally:
+            with self._lock:
+                self._working -= 1
+                if not self._working:
+                    self._all_ended.set()
+
+    def _send_until_stopped(self) -> None:
         transport = LiveTransport(self.auth, self.settings.limits, redactor=endpoint_redactor(self.endpoint))
         try:
             while not self._stop.is_set():
