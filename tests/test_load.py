@@ -242,8 +242,9 @@ def test_rate_spaces_request_starts(tmp_path):
 
 def _interrupt(tmp_path: Path, drain: str, *, answered: bool, concurrency: int = 4) -> tuple[subprocess.CompletedProcess, float, dict, Breaker]:
     """A load whose first `concurrency` requests are held at the server, Ctrl-C'd once all are in
-    flight. `answered`: the server answers them as soon as the Ctrl-C is sent; otherwise it holds
-    them until the command has ended."""
+    flight. `answered`: the server answers them once the command has said it took the Ctrl-C (so
+    no worker can start a new request before the stop); otherwise it holds them until the command
+    has ended."""
     gate = threading.Event()
     breaker = Breaker(gate=gate)
     with ScriptedServer(breaker) as server:
@@ -253,16 +254,33 @@ def _interrupt(tmp_path: Path, drain: str, *, answered: bool, concurrency: int =
         try:
             with interruptible(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO) as process:
                 assert breaker.wait_for_arrivals(concurrency), f"{concurrency} requests never arrived"
+                stderr_lines: list[str] = []
+                taken = threading.Event()
+                reader = threading.Thread(target=_read_lines, args=(process.stderr, stderr_lines, "interrupted: no new requests", taken))
+                reader.start()
                 interrupted = time.monotonic()
                 process.send_signal(signal.SIGINT)
+                assert taken.wait(60), "load never said it took the Ctrl-C:\n" + "".join(stderr_lines)
+                assert f"waiting up to {float(drain):g} s for the {concurrency} in flight" in stderr_lines[-1]
                 if answered:
                     gate.set()
-                stdout, stderr = process.communicate(timeout=60)
+                stdout = process.stdout.read()
+                process.wait(timeout=60)
                 took = time.monotonic() - interrupted
+                reader.join(10)
+                stderr = "".join(stderr_lines)
         finally:
             gate.set()
     done = subprocess.CompletedProcess(command, process.returncode, stdout, stderr)
     return done, took, json.loads((tmp_path / "out" / "load.json").read_text(encoding="utf-8")), breaker
+
+
+def _read_lines(stream, lines: list[str], marker: str, seen: threading.Event) -> None:
+    """Collect `stream`'s lines; set `seen` at the first that starts with `marker`."""
+    for line in stream:
+        lines.append(line)
+        if line.startswith(marker):
+            seen.set()
 
 
 # One worker: the Ctrl-C always comes while the command waits on that worker's thread (on Python

@@ -83,7 +83,16 @@ def load(**params: Any) -> None:
     report_dir: Path = params["report_dir"]
     if excluded and not quiet:
         click.echo(_left_out(excluded, report_dir / LOAD_FILE), err=True)
-    run = LoadRun(endpoint, plans, settings, report_dir, auth=auth, excluded=excluded, progress=None if quiet else _progress)
+    run = LoadRun(
+        endpoint,
+        plans,
+        settings,
+        report_dir,
+        auth=auth,
+        excluded=excluded,
+        progress=None if quiet else _progress,
+        on_interrupt=lambda in_flight: _interrupted_notice(in_flight, settings.drain),
+    )
     if run.concurrency < settings.concurrency:
         click.echo(f"note: {endpoint.name} allows {run.concurrency} requests in flight (max_concurrency); using that", err=True)
     summary = run.run()
@@ -101,6 +110,14 @@ def load(**params: Any) -> None:
         sys.exit(EXIT_FINDINGS)
     click.echo(f"exit {EXIT_OK}: every request was answered" + (", none with an error finding" if summary["judged"] else ""), err=True)
     sys.exit(EXIT_OK)
+
+
+def _interrupted_notice(in_flight: int, drain: float) -> None:
+    """Said the moment Ctrl-C is taken, so the wait that follows is not mistaken for a hang."""
+    click.echo(
+        f"interrupted: no new requests; waiting up to {drain:g} s for the {in_flight} in flight (Ctrl-C again to stop waiting)",
+        err=True,
+    )
 
 
 def _left_out(excluded: list[dict[str, str]], load_file: Path) -> str:

@@ -94,7 +94,10 @@ class LoadRun:
         auth: Any,
         excluded: Sequence[dict[str, str]] = (),
         progress: Callable[[dict[str, Any]], None] | None = None,
+        on_interrupt: Callable[[int], None] | None = None,
     ):
+        """`on_interrupt(in_flight)` is called once, the moment a Ctrl-C has stopped new requests
+        and the drain begins."""
         if not plans:
             raise ValueError("nothing to send: no plan")
         self.endpoint = endpoint
@@ -104,6 +107,7 @@ class LoadRun:
         self.auth = auth
         self.excluded = list(excluded)
         self.progress = progress
+        self.on_interrupt = on_interrupt
         self.stats = LoadStats()
         self.interrupted = False
         self.concurrency = min(settings.concurrency, endpoint.max_concurrency or settings.concurrency)
@@ -145,6 +149,10 @@ class LoadRun:
         except KeyboardInterrupt:
             self.interrupted = True
             self.stop()
+            if self.on_interrupt is not None:
+                with self._lock:
+                    in_flight = self._in_flight
+                self.on_interrupt(in_flight)
             try:
                 self._wait(time.monotonic() + self.settings.drain)
             except KeyboardInterrupt:
