@@ -79,3 +79,32 @@ def _working_tree_reports_untouched():
     after = _tree_state(reports)
     changed = sorted(name for name in before.keys() | after.keys() if before.get(name) != after.get(name))
     assert not changed, f"tests wrote into {reports}: {changed}"
+
+
+# -- the 30-second budget ------------------------------------------------------------------------
+# A test over SLOW_SECONDS must say why it needs that long: `@pytest.mark.slow(reason=...)`. Those
+# over it without the mark are listed at the end of the run (not failed: a loaded machine makes any
+# test slower, and a test must not fail for that).
+SLOW_SECONDS = 30.0
+_over_budget: list[tuple[str, float]] = []
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        for mark in item.iter_markers("slow"):
+            if not mark.kwargs.get("reason"):
+                raise pytest.UsageError(f"{item.nodeid}: @pytest.mark.slow needs reason=... (why it takes over {SLOW_SECONDS:g} s)")
+
+
+def pytest_runtest_logreport(report):
+    # setup + call + teardown together make a test's time; the setup of a module fixture (a server
+    # start) is counted against the first test that uses it.
+    if report.when in ("setup", "call") and report.duration > SLOW_SECONDS and "slow" not in report.keywords:
+        _over_budget.append((f"{report.nodeid} ({report.when})", report.duration))
+
+
+def pytest_terminal_summary(terminalreporter):
+    if _over_budget:
+        terminalreporter.section(f"over {SLOW_SECONDS:g} s without @pytest.mark.slow(reason=...)")
+        for nodeid, seconds in sorted(_over_budget, key=lambda item: -item[1]):
+            terminalreporter.write_line(f"{seconds:6.1f} s  {nodeid}")

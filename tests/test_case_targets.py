@@ -229,6 +229,8 @@ def test_show_builds_the_regional_url(tmp_path: Path):
         in done.stdout
     )
     assert "locations/global" not in done.stdout
+    note = [line for line in done.stdout.splitlines() if line.startswith("# note: sent where the endpoint is configured")]
+    assert len(note) == 1 and "location global → us-central1" in note[0], done.stdout
 
 
 CASE = """\

@@ -47,7 +47,15 @@ def cases():
     return load_cases([bundled_cases_dir()], known_rules=rule_ids())
 
 
-@pytest.fixture(scope="module", params=sorted(SERVERS))
+# vLLM takes 24–35 s to start on two idle cores (it profiles the model and compiles its CPU
+# kernels before it answers /v1/models); its two endpoints each start one.
+VLLM_START = pytest.mark.slow(reason="vLLM takes 24-35 s to start on two idle cores")
+
+
+@pytest.fixture(
+    scope="module",
+    params=[pytest.param(name, marks=[VLLM_START] if name.startswith("vllm") else []) for name in sorted(SERVERS)],
+)
 def live_server(request):
     """(endpoint name, RunningServer): one server at a time, kept up for every test that needs it."""
     with SERVERS[request.param]() as server:

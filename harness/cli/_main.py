@@ -21,7 +21,7 @@ from ..cases import Case
 from ..endpoints import Endpoint, bundled_endpoints, endpoint_kinds, find_config, load_config
 from ..errors import UsageError, did_you_mean
 from ..report import RESULTS_FILE, ResultsLog, exit_explanation, report_files, reporters, run_header, write_reports
-from ..runner import CaseResult, Mode, Runner, RunSettings, Verdict, build_request, curl_command, load_baseline
+from ..runner import CaseResult, Mode, Runner, RunSettings, Verdict, build_request, curl_command, documented_target_note, load_baseline
 from ..validators import Severity, registry, resolve_rule_selection, rule_ids
 from ._check import check
 from ._clients import clients, clients_option, selected_clients
@@ -293,6 +293,8 @@ def show(case_id: str, endpoint_name: str | None, config: Path | None, case_dirs
     click.echo(f"# {case.id}: {case.title}\n# source: {case.source}\n# endpoint: {endpoint.name} ({endpoint.kind})")
     if not endpoint.runs(case.applies_to):
         click.echo(f"# note: this case is for {', '.join(case.applies_to)} endpoints; it is not run against {endpoint.kind}")
+    elif note := documented_target_note(case, endpoint):
+        click.echo(f"# note: {note}")
     token = {"google": "$(gcloud auth print-access-token)", "bearer": f"${endpoint.auth.token_env}", "none": None}[endpoint.auth.type]
     for step in case.steps:
         try:
