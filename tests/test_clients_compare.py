@@ -247,6 +247,33 @@ def test_a_client_is_one_driver_class_and_names_are_unique():
         _registry._DRIVERS.pop("test-fifth-client", None)
 
 
+def test_a_client_registered_late_gets_its_rule_when_it_first_fails():
+    """A driver defined after the rules were made (a plugin's) has a `client.<name>` rule the
+    moment one of its outcomes needs one (it used to be a KeyError in the weighing)."""
+    from harness.clients import ClientOutcome, Outcome
+    from harness.validators import registry
+    from harness.validators._consequences import weigh
+
+    class LateBreaker(Driver):
+        name = "test-late-breaker"
+        package = "no-such-package"
+        order = 98
+
+    try:
+        assert "client.test-late-breaker" not in registry()
+        outcome = ClientOutcome(name="test-late-breaker", version="1.0", outcome=Outcome.BREAKS, detail="raised KeyError")
+        (finding,) = weigh([], [outcome], step="chat", attempt=0)
+        assert (finding.rule, finding.code) == ("client.test-late-breaker", "limitation")  # no other finding: a spec-valid answer
+        assert "raised KeyError" in finding.message
+        assert "client.test-late-breaker" in registry()
+    finally:
+        from harness.clients import _registry
+        from harness.validators import _registry as _rules
+
+        _registry._DRIVERS.pop("test-late-breaker", None)
+        _rules._RULES.pop("client.test-late-breaker", None)
+
+
 def test_unknown_client_names_list_the_known_ones():
     with pytest.raises(ValueError, match="unknown client 'openai-rust'; known clients: openai-python, openai-node, ai-sdk, langchain-openai"):
         driver_named(["openai-rust"])

@@ -28,7 +28,7 @@ from typing import Any
 from ..clients import ClientOutcome, ClientRunner, Outcome, RecordedAnswer
 from ._findings import ClientNote, Finding, Location, Severity
 from ._registry import Nature, registry
-from ._rules_client import CLIENT_RULE_PREFIX, client_rule_id
+from ._rules_client import CLIENT_RULE_PREFIX, client_rule
 
 __all__ = ["ClientPanel", "client_note", "failure_severity", "implied_request", "reference_completion", "weigh"]
 
@@ -209,7 +209,7 @@ def _client_finding(outcome: ClientOutcome, *, spec_valid: bool, related: Findin
     message = f"{_label(outcome)} {what} {'this spec-valid answer' if spec_valid else 'the answer'}: {outcome.detail}"
     if related is not None:
         message += f" (related: {related.rule}: {related.message})"
-    finding = registry()[client_rule_id(outcome.name)].make(message, code=code, location=Location(step=step, attempt=attempt, event=event, pointer=pointer))
+    finding = client_rule(outcome.name).make(message, code=code, location=Location(step=step, attempt=attempt, event=event, pointer=pointer))
     return replace(finding, clients=(client_note(outcome),))
 
 

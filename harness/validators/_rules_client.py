@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from ..clients import drivers
 from ._findings import Severity
-from ._registry import Nature, kind, rule
+from ._registry import Nature, kind, registry, rule
 
-__all__ = ["CLIENT_RULE_PREFIX", "client_rule_id"]
+__all__ = ["CLIENT_RULE_PREFIX", "client_rule", "client_rule_id"]
 
 CLIENT_RULE_PREFIX = "client."
 
@@ -33,15 +33,32 @@ def _made_by_the_consequences_step(ctx):  # findings come from _consequences.wei
     return ()
 
 
-for _driver in drivers().values():
+def client_rule(name: str):
+    """The `client.<name>` rule, made on first look-up: a client driver registered after this
+    module was imported (a plugin's, a test's) gets its rule the first time it has an outcome."""
+    rules = registry()
+    rule_id = client_rule_id(name)
+    if rule_id not in rules:
+        _register_client_rule(name)
+    return registry()[rule_id]
+
+
+def _register_client_rule(name: str) -> None:
+    driver = drivers().get(name)
+    pinned = f" (pinned {driver.pinned()})" if driver is not None else ""
     rule(
-        client_rule_id(_driver.name),
+        client_rule_id(name),
         findings=_FINDINGS,
         nature=Nature.CLIENT,
         applies="runner",
         rationale=(
-            f"What {_driver.name} (pinned {_driver.pinned()}) does with the exact bytes of the answer: it must neither raise "
+            f"What {name}{pinned} does with the exact bytes of the answer: it must neither raise "
             "nor hand the user something other than what the server meant."
         ),
-        citation=f"observed client behaviour: {_driver.name} run on the recorded bytes through its own transport hook (harness/clients/)",
+        citation=f"observed client behaviour: {name} run on the recorded bytes through its own transport hook (harness/clients/)",
     )(_made_by_the_consequences_step)
+
+
+# The clients known now get their rules at once, so `chat-conformance rules` lists them.
+for _name in drivers():
+    _register_client_rule(_name)
