@@ -164,7 +164,8 @@ def test_every_command_runs_on_the_core_dependencies(core: Venv, tmp_path: Path)
                 failures.append(f"chat-conformance {shlex.join(args)}: exit {done.returncode}, expected {expected}\n{done.stdout[-600:]}{done.stderr[-1500:]}")
     assert not failures, "\n\n".join(failures)
     assert (core.cwd / "M" / "report.html").is_file() and (core.cwd / "L" / "load.json").is_file()
-    assert json.loads((core.cwd / "F" / "fuzz" / "summary.json").read_text())["sent"] >= 5
+    fuzzed = json.loads((core.cwd / "F" / "fuzz" / "summary.json").read_text())
+    assert fuzzed["answered"] >= 5 and fuzzed["answered"] == fuzzed["requests"] and not fuzzed["no_answer"], fuzzed
     assert breaking.handler.broken > 0 and refusing.received
 
 
