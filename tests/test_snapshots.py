@@ -274,6 +274,7 @@ def test_a_changed_recording_fails_its_snapshot(cc, pytester):
     assert "2 snapshots passed." in again.stdout.str()
 
 
+@pytest.mark.slow(reason="four pytest runs in subprocesses, two of them on two xdist workers: 18 s alone, 37 s beside another worker")
 def test_snapshots_under_xdist_in_a_snapshot_folder(cc, pytester):
     recordings = pytester.path / "recordings" / ENDPOINT
     recordings.mkdir(parents=True)
