@@ -270,6 +270,7 @@ def readme_pytest_section() -> tuple[list[str], list[str]]:
     return extras.group(1).split(","), shlex.split(command)
 
 
+@pytest.mark.slow(reason="the README's pytest command on two xdist workers in a new venv: 16 s alone, 36 s beside another worker")
 def test_the_readme_pytest_command_runs_with_the_extra_it_names(wheel, tmp_path: Path):
     extras, command = readme_pytest_section()
     assert command[:1] == ["pytest"] and "-n" in command
