@@ -224,6 +224,7 @@ def edit_response_body(recording: Path, edit) -> None:
     recording.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
 
 
+@pytest.mark.slow(reason="five pytest runs in subprocesses: 23 s alone, 31-37 s beside another worker")
 def test_a_changed_recording_fails_its_snapshot(cc, pytester):
     recording = copy_case(pytester, "image-generation")
     copy_case(pytester, "multimodal-function-response")
