@@ -160,9 +160,13 @@ def _echo_token(conn, request, auth):
 
 
 class FaultServer:
-    """`with FaultServer() as server:`; `server.url`; `server.seen` lists (fault, auth header)."""
+    """`with FaultServer() as server:`; `server.url`; `server.seen` lists (fault, auth header).
+    The request's last message names its fault (`fault: NAME`), or `always=NAME` gives every
+    request that fault, whatever its body (for fuzz and load, whose bodies the test does not write)."""
 
-    def __init__(self) -> None:
+    def __init__(self, always: str | None = None) -> None:
+        assert always is None or always in FAULTS, always
+        self.always = always
         self._listener = socket.socket()
         self._listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self._listener.bind(("127.0.0.1", 0))
@@ -200,9 +204,12 @@ class FaultServer:
             length = int(headers.get("content-length", "0"))
             while len(body) < length:
                 body += conn.recv(65536)
-            request = json.loads(body or b"{}")
-            text = str(request.get("messages", [{}])[-1].get("content", ""))
-            name = text.split("fault: ", 1)[1].strip() if "fault: " in text else "ok"
+            if self.always:
+                request, name = {}, self.always
+            else:
+                request = json.loads(body or b"{}")
+                text = str(request.get("messages", [{}])[-1].get("content", ""))
+                name = text.split("fault: ", 1)[1].strip() if "fault: " in text else "ok"
             self.seen.append((name, headers.get("authorization", "")))
             FAULTS[name](conn, request, headers.get("authorization", ""))
         except (BrokenPipeError, ConnectionResetError, OSError):
@@ -212,6 +219,11 @@ class FaultServer:
                 conn.close()
             except OSError:
                 pass
+
+    @property
+    def requests(self) -> int:
+        """Requests taken whole so far."""
+        return len(self.seen)
 
     def __enter__(self) -> FaultServer:
         self._thread.start()

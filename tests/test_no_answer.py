@@ -9,17 +9,15 @@ from __future__ import annotations
 import json
 import os
 import re
-import socket
-import struct
 import subprocess
 import sys
-import threading
 from pathlib import Path
 
 import pytest
 
 from harness.transport import TransportFailure
 
+from .faults import FaultServer
 from .load_servers import write_cases
 from .servers import Reply, ScriptedServer, chunk, free_port, write_hello_case
 
@@ -31,60 +29,10 @@ def refused_url() -> str:
     return f"http://127.0.0.1:{free_port()}/v1"
 
 
-class Dropper:
-    """Takes each request whole, then gives no HTTP answer: `reset` closes with an RST, `silent`
-    holds the connection open until the server is closed (the client's read times out)."""
-
-    def __init__(self, how: str):
-        assert how in ("reset", "silent")
-        self.how = how
-        self.requests = 0
-        self._listener = socket.create_server(("127.0.0.1", 0), backlog=64)
-        self._held: list[socket.socket] = []
-        self._closing = threading.Event()
-        self._thread = threading.Thread(target=self._serve, daemon=True)
-
-    @property
-    def url(self) -> str:
-        return "http://127.0.0.1:%d/v1" % self._listener.getsockname()[1]
-
-    def _serve(self) -> None:
-        while not self._closing.is_set():
-            try:
-                conn, _ = self._listener.accept()
-            except OSError:
-                return  # the listener was closed
-            threading.Thread(target=self._take, args=(conn,), daemon=True).start()
-
-    def _take(self, conn: socket.socket) -> None:
-        data = b""
-        while b"\r\n\r\n" not in data:
-            block = conn.recv(65536)
-            if not block:
-                conn.close()
-                return
-            data += block
-        head, _, body = data.partition(b"\r\n\r\n")
-        length = next((int(line.split(b":")[1]) for line in head.split(b"\r\n") if line.lower().startswith(b"content-length:")), 0)
-        while len(body) < length:
-            body += conn.recv(65536)
-        self.requests += 1
-        if self.how == "reset":
-            conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-            conn.close()
-        else:
-            self._held.append(conn)
-
-    def __enter__(self) -> Dropper:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self._closing.set()
-        self._listener.close()
-        self._thread.join(timeout=5)
-        for conn in self._held:
-            conn.close()
+def dropper(how: str) -> FaultServer:
+    """A server that takes each request whole, then gives no HTTP answer: `reset` closes with an
+    RST, `silent` holds the connection (the client's read times out)."""
+    return FaultServer(always={"reset": "reset-before-answer", "silent": "never-answer"}[how])
 
 
 def harness(cwd: Path, *args: str) -> subprocess.CompletedProcess:
@@ -116,8 +64,8 @@ def test_fuzz_against_a_closed_port_reports_no_answer_not_a_server_error(tmp_pat
 
 
 def test_fuzz_against_a_server_that_resets_reports_a_dropped_request(tmp_path):
-    with Dropper("reset") as server:
-        done = harness(tmp_path, "fuzz", "--base-url", server.url, "--model", "m", "--auth", "none", "--max-examples", "5",
+    with dropper("reset") as server:
+        done = harness(tmp_path, "fuzz", "--base-url", server.url + "/v1", "--model", "m", "--auth", "none", "--max-examples", "5",
                        "--budget", "30", "--seed", "1", "--report-dir", "out")  # fmt: skip
     assert done.returncode == 1, done.stdout + done.stderr
     summary = json.loads((tmp_path / "out" / "fuzz" / "summary.json").read_text())
@@ -162,8 +110,8 @@ def test_load_against_a_closed_port_counts_no_answer_apart_from_answers(tmp_path
 
 def test_load_progress_and_summary_words_for_a_server_that_resets(tmp_path):
     cases = write_hello_case(tmp_path / "cases").parent
-    with Dropper("reset") as server:
-        done = harness(REPO, "load", "--cases", str(cases), "--no-bundled-cases", "--base-url", server.url, "--model", "m",
+    with dropper("reset") as server:
+        done = harness(REPO, "load", "--cases", str(cases), "--no-bundled-cases", "--base-url", server.url + "/v1", "--model", "m",
                        "--auth", "none", "--requests", "3", "--concurrency", "1", "--report-dir", str(tmp_path / "out"))  # fmt: skip
     assert done.returncode == 1, done.stdout + done.stderr
     assert done.stdout.splitlines()[0] == "load adhoc: 3 requests: 0 answered, 3 no answer (connection reset)", done.stdout
@@ -197,8 +145,8 @@ def test_run_says_no_answer_and_why(tmp_path, how, words):
     if how == "refused":
         done = harness(tmp_path, "run", "--base-url", refused_url(), *args)
     else:
-        with Dropper(how) as server:
-            done = harness(tmp_path, "run", "--base-url", server.url, *args)
+        with dropper(how) as server:
+            done = harness(tmp_path, "run", "--base-url", server.url + "/v1", *args)
         assert server.requests >= 1  # the request did reach the server
     assert done.returncode == 1, done.stdout + done.stderr
     (line,) = [line for line in done.stdout.splitlines() if "gemini-chat" in line]
